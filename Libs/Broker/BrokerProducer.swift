@@ -1,0 +1,170 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// Idempotent producer (acks=all): `send` returns only once the broker has stored the
+/// record, so a caller can acknowledge upstream knowing the record is durable.
+public final class BrokerProducer: Sendable {
+    private let handle: KafkaHandle
+    private let context: ProducerContext
+    private let pollThread: PollThread
+
+    /// - Parameter lingerMilliseconds: batching delay; 0 favours latency.
+    public init(configuration: BrokerConfiguration, logger: Logger, lingerMilliseconds: Int = 1) throws {
+        var properties = configuration.commonProperties
+        properties["enable.idempotence"] = "true"
+        properties["acks"] = "all"
+        properties["linger.ms"] = String(lingerMilliseconds)
+        properties["message.timeout.ms"] = "30000"
+        properties.merge(configuration.extraProperties) { _, new in new }
+
+        let conf = try KafkaConfig.make(properties)
+        let context = ProducerContext(logger: logger)
+        attach(context, to: conf)
+        KafkaConfig.routeLogs(conf)
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+            guard let message, let opaque else { return }
+            let context = Unmanaged<KafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            (context as? ProducerContext)?.deliveryReport(message.pointee)
+        }
+        let handle = KafkaHandle(try makeKafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf))
+        self.handle = handle
+        self.context = context
+        // Delivery reports are served by rd_kafka_poll on this dedicated thread.
+        self.pollThread = PollThread(name: "broker-producer-poll") {
+            rd_kafka_poll(handle.pointer, 100)
+        }
+    }
+
+    /// Produces one record and waits for the broker's acknowledgement.
+    /// - Throws: `BrokerError` of kind `.delivery` when the broker refused it, `.closed`
+    ///   after `close()`.
+    @discardableResult
+    public func send(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) async throws -> DeliveryReport {
+        // A full local queue is back-pressure, not failure: wait for delivery reports to
+        // drain it, for at most ~10 s, without blocking the calling thread.
+        for _ in 0..<2000 {
+            do {
+                return try await sendOnce(topic: topic, key: key, value: value, headers: headers)
+            } catch is LocalQueueFull {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        throw BrokerError(.delivery, "local producer queue stayed full")
+    }
+
+    private struct LocalQueueFull: Error {}
+
+    private func sendOnce(topic: String, key: String?, value: Data, headers: [BrokerHeader]) async throws -> DeliveryReport {
+        try await withCheckedThrowingContinuation { continuation in
+            guard let id = context.register(continuation) else {
+                continuation.resume(throwing: BrokerError(.closed, "producer is closed"))
+                return
+            }
+            let result = enqueue(topic: topic, key: key, value: value, headers: headers, id: id)
+            if result == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                context.fail(id, with: LocalQueueFull())
+            } else if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.fail(id, with: BrokerError(.delivery, errorText(result), code: result.rawValue))
+            }
+        }
+    }
+
+    private func enqueue(topic: String, key: String?, value: Data, headers: [BrokerHeader], id: UInt) -> rd_kafka_resp_err_t {
+        let nativeHeaders = rd_kafka_headers_new(headers.count)
+        for header in headers {
+            header.value.withUnsafeBytes { bytes in
+                _ = rd_kafka_header_add(nativeHeaders, header.name, -1, bytes.baseAddress, bytes.count)
+            }
+        }
+        var valueBytes = value
+        let keyBytes = key.map { Array($0.utf8) }
+        let result = valueBytes.withUnsafeMutableBytes { valuePointer in
+            keyBytes.withUnsafeBufferPointerOrNil { keyPointer in
+                vartalap_produce(
+                    handle.pointer, topic,
+                    keyPointer?.baseAddress, keyPointer?.count ?? 0,
+                    valuePointer.baseAddress, valuePointer.count,
+                    nativeHeaders, UnsafeMutableRawPointer(bitPattern: id))
+            }
+        }
+        // On success librdkafka owns the headers; on failure they are still ours.
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { rd_kafka_headers_destroy(nativeHeaders) }
+        return result
+    }
+
+    /// Waits up to `timeout` for outstanding deliveries, then releases the client.
+    /// Sends still unanswered fail with `.closed`.
+    public func close(timeout: Duration = .seconds(10)) async {
+        context.close()
+        let handle = self.handle
+        let pollThread = self.pollThread
+        let context = self.context
+        _ = try? await BlockingThread.run(name: "broker-producer-close") {
+            let milliseconds = Int32(timeout.components.seconds * 1000)
+            rd_kafka_flush(handle.pointer, milliseconds)
+            pollThread.stop()
+            context.failAll(BrokerError(.closed, "producer closed before delivery"))
+            handle.destroy()
+        }
+    }
+}
+
+/// Matches delivery reports to the waiting `send` calls by a per-message id.
+final class ProducerContext: KafkaClientContext, @unchecked Sendable {
+    private struct State {
+        var nextId: UInt = 1
+        var waiting: [UInt: CheckedContinuation<DeliveryReport, Error>] = [:]
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    func register(_ continuation: CheckedContinuation<DeliveryReport, Error>) -> UInt? {
+        state.withLock { state in
+            guard !state.closed else { return nil }
+            let id = state.nextId
+            state.nextId += 1
+            state.waiting[id] = continuation
+            return id
+        }
+    }
+
+    func fail(_ id: UInt, with error: Error) {
+        state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(throwing: error)
+    }
+
+    func close() {
+        state.withLock { $0.closed = true }
+    }
+
+    func failAll(_ error: BrokerError) {
+        let waiting = state.withLock { state in
+            defer { state.waiting.removeAll() }
+            return Array(state.waiting.values)
+        }
+        for continuation in waiting { continuation.resume(throwing: error) }
+    }
+
+    /// Called by librdkafka on the poll thread.
+    func deliveryReport(_ message: rd_kafka_message_t) {
+        let id = UInt(bitPattern: message._private)
+        guard let continuation = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }
+        if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+            continuation.resume(returning: DeliveryReport(topic: topic, partition: message.partition, offset: message.offset))
+        } else {
+            continuation.resume(throwing: BrokerError(.delivery, errorText(message.err), code: message.err.rawValue))
+        }
+    }
+}
+
+extension Optional where Wrapped == [UInt8] {
+    fileprivate func withUnsafeBufferPointerOrNil<R>(_ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        switch self {
+        case .some(let bytes): return bytes.withUnsafeBufferPointer { body($0) }
+        case .none: return body(nil)
+        }
+    }
+}

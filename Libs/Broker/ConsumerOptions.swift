@@ -1,0 +1,50 @@
+/// How a `BrokerConsumer` paces itself and commits.
+public struct ConsumerOptions: Sendable {
+    /// Messages handed out but not yet resolved before polling pauses (back-pressure).
+    public var maxInFlight: Int
+    /// How often resolved progress is committed while running.
+    public var commitInterval: Duration
+    /// On a rebalance, how long to wait for in-flight messages of revoked partitions
+    /// before handing them over (unresolved ones are then redelivered to the new owner).
+    public var revokeDrainTimeout: Duration
+    /// Where a group with no committed offset starts: `true` = oldest retained record.
+    public var startFromEarliest: Bool
+    public var sessionTimeoutMilliseconds: Int
+    public var heartbeatIntervalMilliseconds: Int
+    public var fetchWaitMaxMilliseconds: Int
+
+    public init(
+        maxInFlight: Int = 10_000,
+        commitInterval: Duration = .milliseconds(200),
+        revokeDrainTimeout: Duration = .seconds(5),
+        startFromEarliest: Bool = true,
+        sessionTimeoutMilliseconds: Int = 6000,
+        heartbeatIntervalMilliseconds: Int = 500,
+        fetchWaitMaxMilliseconds: Int = 10
+    ) {
+        self.maxInFlight = maxInFlight
+        self.commitInterval = commitInterval
+        self.revokeDrainTimeout = revokeDrainTimeout
+        self.startFromEarliest = startFromEarliest
+        self.sessionTimeoutMilliseconds = sessionTimeoutMilliseconds
+        self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
+        self.fetchWaitMaxMilliseconds = fetchWaitMaxMilliseconds
+    }
+
+    func librdkafkaProperties(groupId: String) -> [String: String] {
+        [
+            "group.id": groupId,
+            // Offsets are stored and committed by us, only for resolved messages.
+            "enable.auto.commit": "false",
+            "enable.auto.offset.store": "false",
+            "auto.offset.reset": startFromEarliest ? "earliest" : "latest",
+            "session.timeout.ms": String(sessionTimeoutMilliseconds),
+            "heartbeat.interval.ms": String(heartbeatIntervalMilliseconds),
+            "fetch.wait.max.ms": String(fetchWaitMaxMilliseconds),
+            // The local broker ignores fetch size caps; a large cap keeps a lagging
+            // consumer from refusing its responses (INFRA.md).
+            "receive.message.max.bytes": "1000000000",
+            "enable.partition.eof": "false",
+        ]
+    }
+}

@@ -1,0 +1,101 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// Builds a librdkafka configuration object from a property map.
+enum KafkaConfig {
+    /// Returns a new `rd_kafka_conf_t`; ownership passes to `rd_kafka_new` on success.
+    static func make(_ properties: [String: String]) throws -> OpaquePointer {
+        guard let conf = rd_kafka_conf_new() else {
+            throw BrokerError(.configuration, "could not allocate a configuration")
+        }
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
+            var errorText = [CChar](repeating: 0, count: 512)
+            let result = rd_kafka_conf_set(conf, name, value, &errorText, errorText.count)
+            if result != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw BrokerError(.configuration, "\(name): \(cText(errorText))")
+            }
+        }
+        return conf
+    }
+
+    /// Routes librdkafka's own log lines into swift-log. The callback runs on
+    /// librdkafka's threads, so it only formats and hands the line to the logger.
+    static func routeLogs(_ conf: OpaquePointer) {
+        rd_kafka_conf_set_log_cb(conf) { handle, level, facility, text in
+            guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
+            let context = Unmanaged<KafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            let message = "\(facility.map { String(cString: $0) } ?? "rdkafka"): \(text.map { String(cString: $0) } ?? "")"
+            context.logger.log(level: KafkaConfig.logLevel(syslogLevel: level), "\(message)")
+        }
+        rd_kafka_conf_set_error_cb(conf) { handle, code, reason, opaque in
+            guard let opaque else { return }
+            let context = Unmanaged<KafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            let text = reason.map { String(cString: $0) } ?? "unknown"
+            context.logger.warning("broker client error", metadata: ["code": "\(code)", "reason": "\(text)"])
+        }
+    }
+
+    static func logLevel(syslogLevel: Int32) -> Logger.Level {
+        switch syslogLevel {
+        case ...3: return .error
+        case 4: return .warning
+        case 5, 6: return .info
+        default: return .debug
+        }
+    }
+}
+
+/// What every librdkafka callback needs. Kept alive by the owning client for as long
+/// as its `rd_kafka_t` exists, because librdkafka holds a raw pointer to it.
+class KafkaClientContext: @unchecked Sendable {
+    // `Logger` is a value type safe to use from any thread; it is never mutated.
+    let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+}
+
+/// Sets the context as the configuration's opaque so callbacks can find it.
+func attach(_ context: KafkaClientContext, to conf: OpaquePointer) {
+    rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+}
+
+/// Creates a client handle, consuming `conf` on success.
+func makeKafkaHandle(type: rd_kafka_type_t, conf: OpaquePointer) throws -> OpaquePointer {
+    var errorText = [CChar](repeating: 0, count: 512)
+    guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
+        rd_kafka_conf_destroy(conf)
+        throw BrokerError(.configuration, cText(errorText))
+    }
+    return handle
+}
+
+func errorText(_ code: rd_kafka_resp_err_t) -> String {
+    String(cString: rd_kafka_err2str(code))
+}
+
+/// Owns an `rd_kafka_t`; librdkafka documents its handles as thread-safe.
+final class KafkaHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    private let destroyed = Mutex(false)
+
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+
+    func destroy() {
+        let first = destroyed.withLock { wasDestroyed in
+            defer { wasDestroyed = true }
+            return !wasDestroyed
+        }
+        if first { rd_kafka_destroy(pointer) }
+    }
+}
+
+
+/// Reads a NUL-terminated error buffer filled by librdkafka.
+func cText(_ buffer: [CChar]) -> String {
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,116 @@
+import CRdKafka
+import Foundation
+import Logging
+
+/// A topic to create, with its partition count (auto-created topics get only one).
+public struct TopicSpec: Sendable, Equatable {
+    public var name: String
+    public var partitions: Int
+    public var replicationFactor: Int
+
+    public init(name: String, partitions: Int, replicationFactor: Int = 1) {
+        self.name = name
+        self.partitions = partitions
+        self.replicationFactor = replicationFactor
+    }
+}
+
+/// Creates topics and reads their metadata.
+public struct TopicAdmin: Sendable {
+    private let configuration: BrokerConfiguration
+    private let logger: Logger
+
+    public init(configuration: BrokerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Creates the topics that do not exist yet; existing ones are left as they are,
+    /// so running it again is harmless.
+    public func createTopics(_ topics: [TopicSpec], timeout: Duration = .seconds(15)) async throws {
+        let configuration = self.configuration
+        let logger = self.logger
+        try await BlockingThread.run(name: "broker-admin") {
+            try withAdminHandle(configuration, logger) { rk in
+                try Self.create(topics, on: rk, timeoutMilliseconds: Int32(timeout.components.seconds * 1000))
+            }
+        }
+    }
+
+    /// The number of partitions of a topic, or nil if it does not exist.
+    public func partitionCount(of topic: String, timeout: Duration = .seconds(5)) async throws -> Int? {
+        let configuration = self.configuration
+        let logger = self.logger
+        return try await BlockingThread.run(name: "broker-admin") {
+            try withAdminHandle(configuration, logger) { rk in
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                let topicHandle = rd_kafka_topic_new(rk, topic, nil)
+                defer { rd_kafka_topic_destroy(topicHandle) }
+                let result = rd_kafka_metadata(rk, 0, topicHandle, &metadata, Int32(timeout.components.seconds * 1000))
+                guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+                    throw BrokerError(.admin, "metadata: \(errorText(result))", code: result.rawValue)
+                }
+                defer { rd_kafka_metadata_destroy(metadata) }
+                guard metadata.pointee.topic_cnt > 0 else { return nil }
+                let entry = metadata.pointee.topics[0]
+                return entry.err == RD_KAFKA_RESP_ERR_NO_ERROR ? Int(entry.partition_cnt) : nil
+            }
+        }
+    }
+
+    private static func create(_ topics: [TopicSpec], on rk: OpaquePointer, timeoutMilliseconds: Int32) throws {
+        var errorText = [CChar](repeating: 0, count: 512)
+        var newTopics: [OpaquePointer?] = []
+        defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
+        for topic in topics {
+            guard let newTopic = rd_kafka_NewTopic_new(topic.name, Int32(topic.partitions), Int32(topic.replicationFactor), &errorText, errorText.count) else {
+                throw BrokerError(.admin, "topic \(topic.name): \(cText(errorText))")
+            }
+            newTopics.append(newTopic)
+        }
+        let queue = rd_kafka_queue_new(rk)
+        defer { rd_kafka_queue_destroy(queue) }
+        let options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, &errorText, errorText.count)
+        newTopics.withUnsafeMutableBufferPointer { buffer in
+            rd_kafka_CreateTopics(rk, buffer.baseAddress, buffer.count, options, queue)
+        }
+        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1000) else {
+            throw BrokerError(.admin, "create topics timed out")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        if rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw BrokerError(.admin, String(cString: rd_kafka_event_error_string(event)), code: rd_kafka_event_error(event).rawValue)
+        }
+        guard let result = rd_kafka_event_CreateTopics_result(event) else {
+            throw BrokerError(.admin, "unexpected admin event")
+        }
+        var count = 0
+        guard let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return }
+        for index in 0..<count {
+            let topicResult = results[index]
+            let code = rd_kafka_topic_result_error(topicResult)
+            if code == RD_KAFKA_RESP_ERR_NO_ERROR || code == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS { continue }
+            let name = String(cString: rd_kafka_topic_result_name(topicResult))
+            let reason = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) } ?? "unknown"
+            throw BrokerError(.admin, "topic \(name): \(reason)", code: code.rawValue)
+        }
+    }
+}
+
+/// Admin calls need a client handle; a short-lived producer handle serves.
+private func withAdminHandle<T>(_ configuration: BrokerConfiguration, _ logger: Logger, _ body: (OpaquePointer) throws -> T) throws -> T {
+    var properties = configuration.commonProperties
+    properties.merge(configuration.extraProperties) { _, new in new }
+    let conf = try KafkaConfig.make(properties)
+    let context = KafkaClientContext(logger: logger)
+    attach(context, to: conf)
+    KafkaConfig.routeLogs(conf)
+    let handle = try makeKafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf)
+    defer {
+        rd_kafka_destroy(handle)
+        withExtendedLifetime(context) {}
+    }
+    return try body(handle)
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Broker
+import Logging
+
+/// Flags every service shares. Each falls back to the environment variable named in
+/// its help text; all of them are listed in `.env.tmpl`.
+public struct CommonOptions: ParsableArguments, Sendable {
+    @Option(help: "Service name used in logs, metrics and the broker client id (env APP_NAME).")
+    public var appName: String = EnvironmentDefault.string("APP_NAME", "vartalap")
+
+    @Option(help: "Comma-separated Kafka bootstrap servers (env KAFKA_BROKERS).")
+    public var kafkaBrokers: String = EnvironmentDefault.string("KAFKA_BROKERS", "127.0.0.1:9092")
+
+    @Option(help: "Kafka client id; defaults to the app name (env KAFKA_CLIENT_ID).")
+    public var kafkaClientId: String = EnvironmentDefault.string("KAFKA_CLIENT_ID", "")
+
+    @Option(help: "Kafka consumer group; defaults to the app name (env KAFKA_CONSUMER_GROUP).")
+    public var kafkaConsumerGroup: String = EnvironmentDefault.string("KAFKA_CONSUMER_GROUP", "")
+
+    @Option(help: "plaintext, ssl, sasl_plaintext or sasl_ssl (env KAFKA_SECURITY_PROTOCOL).")
+    public var kafkaSecurityProtocol: String = EnvironmentDefault.string("KAFKA_SECURITY_PROTOCOL", "plaintext")
+
+    @Option(help: "SASL mechanism, e.g. PLAIN or SCRAM-SHA-512 (env KAFKA_SASL_MECHANISM).")
+    public var kafkaSaslMechanism: String = EnvironmentDefault.string("KAFKA_SASL_MECHANISM", "")
+
+    @Option(help: "SASL user name (env KAFKA_SASL_USERNAME).")
+    public var kafkaSaslUsername: String = EnvironmentDefault.string("KAFKA_SASL_USERNAME", "")
+
+    @Option(help: "SASL password; never logged (env KAFKA_SASL_PASSWORD).")
+    public var kafkaSaslPassword: String = EnvironmentDefault.string("KAFKA_SASL_PASSWORD", "")
+
+    @Option(help: "CA bundle for the brokers' TLS certificates (env KAFKA_SSL_CA_LOCATION).")
+    public var kafkaSslCaLocation: String = EnvironmentDefault.string("KAFKA_SSL_CA_LOCATION", "")
+
+    @Option(help: "Client certificate for mutual TLS (env KAFKA_SSL_CERTIFICATE_LOCATION).")
+    public var kafkaSslCertificateLocation: String = EnvironmentDefault.string("KAFKA_SSL_CERTIFICATE_LOCATION", "")
+
+    @Option(help: "Client key for mutual TLS (env KAFKA_SSL_KEY_LOCATION).")
+    public var kafkaSslKeyLocation: String = EnvironmentDefault.string("KAFKA_SSL_KEY_LOCATION", "")
+
+    @Option(help: "MongoDB connection string, TLS options included (env MONGO_URL).")
+    public var mongoUrl: String = EnvironmentDefault.string("MONGO_URL", "mongodb://127.0.0.1:27017")
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL).")
+    public var logLevel: String = EnvironmentDefault.string("LOG_LEVEL", "info")
+
+    @Option(help: "Address the service's HTTP port binds to (env HTTP_HOST).")
+    public var httpHost: String = EnvironmentDefault.string("HTTP_HOST", "127.0.0.1")
+
+    @Option(help: "The service's HTTP port: health, metrics and its own routes (env HTTP_PORT).")
+    public var httpPort: Int = EnvironmentDefault.int("HTTP_PORT", 8000)
+
+    @Flag(help: "Validate the configuration, print it (secrets hidden) and exit.")
+    public var checkConfig = false
+
+    public init() {}
+
+    public mutating func validate() throws {
+        let problems = EnvironmentDefault.reportedProblems
+        if !problems.isEmpty {
+            throw ValidationError("invalid environment: \(problems.joined(separator: "; "))")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard BrokerSecurity.SecurityProtocol(rawValue: kafkaSecurityProtocol) != nil else {
+            throw ValidationError("--kafka-security-protocol must be plaintext, ssl, sasl_plaintext or sasl_ssl")
+        }
+        guard (1...65535).contains(httpPort) else {
+            throw ValidationError("--http-port must be between 1 and 65535")
+        }
+        guard !kafkaBrokers.split(separator: ",").isEmpty,
+            kafkaBrokers.split(separator: ",").allSatisfy({ $0.contains(":") })
+        else {
+            throw ValidationError("--kafka-brokers must be a comma-separated list of host:port")
+        }
+        guard mongoUrl.hasPrefix("mongodb://") || mongoUrl.hasPrefix("mongodb+srv://") else {
+            throw ValidationError("--mongo-url must start with mongodb:// or mongodb+srv://")
+        }
+        if kafkaSecurityProtocol.hasPrefix("sasl"), kafkaSaslMechanism.isEmpty || kafkaSaslUsername.isEmpty {
+            throw ValidationError("SASL needs --kafka-sasl-mechanism and --kafka-sasl-username")
+        }
+    }
+
+    public var brokerConfiguration: BrokerConfiguration {
+        BrokerConfiguration(
+            bootstrapServers: kafkaBrokers,
+            clientId: kafkaClientId.isEmpty ? appName : kafkaClientId,
+            security: BrokerSecurity(
+                securityProtocol: BrokerSecurity.SecurityProtocol(rawValue: kafkaSecurityProtocol) ?? .plaintext,
+                saslMechanism: kafkaSaslMechanism.nilIfEmpty,
+                saslUsername: kafkaSaslUsername.nilIfEmpty,
+                saslPassword: kafkaSaslPassword.nilIfEmpty,
+                caLocation: kafkaSslCaLocation.nilIfEmpty,
+                certificateLocation: kafkaSslCertificateLocation.nilIfEmpty,
+                keyLocation: kafkaSslKeyLocation.nilIfEmpty))
+    }
+
+    public var consumerGroup: String { kafkaConsumerGroup.isEmpty ? appName : kafkaConsumerGroup }
+
+    public var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+
+    /// The configuration as a log line or `--check-config` prints it: secrets and the
+    /// credentials part of the database URL are hidden.
+    public var redactedSummary: [String: String] {
+        [
+            "appName": appName,
+            "kafkaBrokers": kafkaBrokers,
+            "kafkaClientId": kafkaClientId.isEmpty ? appName : kafkaClientId,
+            "kafkaConsumerGroup": consumerGroup,
+            "kafkaSecurityProtocol": kafkaSecurityProtocol,
+            "kafkaSaslPassword": kafkaSaslPassword.isEmpty ? "(unset)" : "(hidden)",
+            "mongoUrl": Redaction.url(mongoUrl),
+            "logLevel": logLevel,
+            "http": "\(httpHost):\(httpPort)",
+        ]
+    }
+}
+
+enum Redaction {
+    /// Hides `user:password@` in a connection string.
+    static func url(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"), let at = url.range(of: "@", range: schemeEnd.upperBound..<url.endIndex) else {
+            return url
+        }
+        return url.replacingCharacters(in: schemeEnd.upperBound..<at.lowerBound, with: "***")
+    }
+}
+
+extension String {
+    /// Empty flags mean "not set" (an optional flag cannot have an environment default).
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,79 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// One shared library (split into small modules under Libs/) and one thin executable per
+// service under Services/. C code is confined to CRdKafka/CMongoC and the two wrapper
+// modules that use them (Broker, DocumentStore).
+let package = Package(
+    name: "Vartalap",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Broker", targets: ["Broker"]),
+        .library(name: "DocumentStore", targets: ["DocumentStore"]),
+        .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
+        .library(name: "ServiceKit", targets: ["ServiceKit"]),
+        .executable(name: "vartalap-admin", targets: ["VartalapAdmin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka", path: "Libs/CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(
+            name: "CMongoC", path: "Libs/CMongoC", pkgConfig: "libmongoc-1.0",
+            providers: [.apt(["libmongoc-dev", "libbson-dev"])]),
+        .target(
+            name: "Broker",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libs/Broker"),
+        .target(
+            name: "DocumentStore",
+            dependencies: ["CMongoC"],
+            path: "Libs/DocumentStore"),
+        .target(
+            name: "ChatProtocol",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Libs/ChatProtocol",
+            exclude: ["vartalap.proto"]),
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "Broker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libs/ServiceKit"),
+        .executableTarget(
+            name: "VartalapAdmin",
+            dependencies: ["ServiceKit", "Broker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Helper/VartalapAdmin"),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker"], path: "Tests/BrokerTests"),
+        .testTarget(
+            name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),
+        .testTarget(
+            name: "ChatProtocolTests", dependencies: ["ChatProtocol"], path: "Tests/ChatProtocolTests"),
+        .testTarget(
+            name: "ServiceKitTests",
+            dependencies: [
+                "ServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/ServiceKitTests"),
+    ]
+)

@@ -1,0 +1,85 @@
+import Broker
+import Foundation
+import XCTest
+
+final class AtLeastOnceTests: XCTestCase {
+    func testAMessageLeftUnresolvedIsDeliveredAgainAfterRestart() async throws {
+        let configuration = try testBrokerConfiguration()
+        let topic = try await makeTopic(partitions: 1, configuration: configuration)
+        let group = uniqueName("group")
+        let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
+        for index in 0..<5 {
+            try await producer.send(topic: topic, key: "k", value: Data("m\(index)".utf8))
+        }
+        await producer.close()
+
+        let first = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: testLogger)
+        let firstCollector = MessageCollector(first, resolveEach: false)
+        let firstBatch = try await firstCollector.waitForCount(5)
+        first.resolve(firstBatch[0])
+        first.resolve(firstBatch[1])
+        // The process "dies" with m2...m4 still being handled.
+        await first.close(drainTimeout: .zero)
+
+        let second = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: testLogger)
+        let secondCollector = MessageCollector(second, resolveEach: true)
+        let secondBatch = try await secondCollector.waitForCount(3)
+        await second.close()
+        XCTAssertEqual(secondBatch.map { String(decoding: $0.value, as: UTF8.self) }, ["m2", "m3", "m4"])
+    }
+
+    func testTheCommittedOffsetNeverPassesAnUnresolvedMessage() async throws {
+        let configuration = try testBrokerConfiguration()
+        let topic = try await makeTopic(partitions: 1, configuration: configuration)
+        let group = uniqueName("group")
+        let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
+        for index in 0..<10 {
+            try await producer.send(topic: topic, key: "k", value: Data("m\(index)".utf8))
+        }
+        await producer.close()
+
+        let consumer = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: testLogger)
+        let collector = MessageCollector(consumer, resolveEach: false)
+        let messages = try await collector.waitForCount(10)
+        // Handlers finish out of order; the one for m3 is still running.
+        for message in messages.reversed() where message.offset != messages[3].offset {
+            consumer.resolve(message)
+        }
+        let partition = TopicPartition(topic: topic, partition: 0)
+        try await eventually("a commit") { try await consumer.committedOffset(partition) != nil }
+        let committedWhileM3Runs = try await consumer.committedOffset(partition)
+        XCTAssertEqual(committedWhileM3Runs, messages[3].offset)
+
+        consumer.resolve(messages[3])
+        try await eventually("the commit to move past m9") {
+            try await consumer.committedOffset(partition) == messages[9].offset + 1
+        }
+        await consumer.close()
+    }
+
+    func testCloseCommitsWhatWasResolved() async throws {
+        let configuration = try testBrokerConfiguration()
+        let topic = try await makeTopic(partitions: 1, configuration: configuration)
+        let group = uniqueName("group")
+        let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
+        for index in 0..<3 {
+            try await producer.send(topic: topic, key: "k", value: Data("m\(index)".utf8))
+        }
+        var options = ConsumerOptions()
+        // Only the close itself can commit in this test.
+        options.commitInterval = .seconds(3600)
+        let consumer = try BrokerConsumer(
+            configuration: configuration, groupId: group, topics: [topic], logger: testLogger, options: options)
+        let collector = MessageCollector(consumer, resolveEach: true)
+        _ = try await collector.waitForCount(3)
+        await consumer.close()
+
+        try await producer.send(topic: topic, key: "k", value: Data("m3".utf8))
+        await producer.close()
+        let next = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: testLogger)
+        let nextCollector = MessageCollector(next, resolveEach: true)
+        let rest = try await nextCollector.waitForCount(1)
+        await next.close()
+        XCTAssertEqual(rest.map { String(decoding: $0.value, as: UTF8.self) }, ["m3"])
+    }
+}

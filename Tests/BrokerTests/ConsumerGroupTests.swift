@@ -1,0 +1,44 @@
+import Broker
+import Foundation
+import XCTest
+
+final class ConsumerGroupTests: XCTestCase {
+    func testMembersSplitThePartitionsAndALeavingMembersPartitionsMove() async throws {
+        let configuration = try testBrokerConfiguration()
+        let topic = try await makeTopic(partitions: 4, configuration: configuration)
+        let group = uniqueName("group")
+
+        let first = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: testLogger)
+        let firstCollector = MessageCollector(first, resolveEach: true)
+        try await eventually("the first member to own all partitions") { first.assignment.count == 4 }
+
+        let second = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: testLogger)
+        let secondCollector = MessageCollector(second, resolveEach: true)
+        try await eventually("the partitions to be split") {
+            !first.assignment.isEmpty && !second.assignment.isEmpty
+                && first.assignment.union(second.assignment).count == 4
+        }
+        XCTAssertTrue(first.assignment.isDisjoint(with: second.assignment))
+
+        let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
+        for index in 0..<40 {
+            try await producer.send(topic: topic, key: "user-\(index)", value: Data("before-\(index)".utf8))
+        }
+        try await eventually("both members to receive their share") {
+            firstCollector.count + secondCollector.count == 40
+        }
+        XCTAssertGreaterThan(firstCollector.count, 0)
+        XCTAssertGreaterThan(secondCollector.count, 0)
+
+        await second.close()
+        try await eventually("the first member to take the partitions back") { first.assignment.count == 4 }
+        let before = firstCollector.count
+        for index in 0..<40 {
+            try await producer.send(topic: topic, key: "user-\(index)", value: Data("after-\(index)".utf8))
+        }
+        await producer.close()
+        try await eventually("the remaining member to receive everything") { firstCollector.count == before + 40 }
+        await first.close()
+        XCTAssertEqual(secondCollector.messages.filter { String(decoding: $0.value, as: UTF8.self).hasPrefix("after") }.count, 0)
+    }
+}

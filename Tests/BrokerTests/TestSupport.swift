@@ -1,0 +1,73 @@
+import Broker
+import Foundation
+import Logging
+import Synchronization
+import XCTest
+
+/// The broker the test run started (Deployment/local/stack test sets it).
+func testBrokerConfiguration(file: StaticString = #filePath, line: UInt = #line) throws -> BrokerConfiguration {
+    guard let brokers = ProcessInfo.processInfo.environment["VARTALAP_TEST_BROKERS"], !brokers.isEmpty else {
+        XCTFail("VARTALAP_TEST_BROKERS is not set: run the tests with Deployment/local/stack test", file: file, line: line)
+        throw TestSetupError.missingEnvironment
+    }
+    return BrokerConfiguration(bootstrapServers: brokers, clientId: "broker-tests")
+}
+
+enum TestSetupError: Error { case missingEnvironment }
+
+let testLogger: Logger = {
+    var logger = Logger(label: "broker-tests")
+    logger.logLevel = .warning
+    return logger
+}()
+
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+}
+
+/// Waits until `condition` holds, checking every 20 ms, failing after `timeout`.
+func eventually(
+    timeout: Duration = .seconds(15), _ what: String,
+    file: StaticString = #filePath, line: UInt = #line,
+    _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    XCTFail("timed out waiting for \(what)", file: file, line: line)
+    throw TestSetupError.missingEnvironment
+}
+
+/// Drains a consumer's messages in the background so tests can wait on what arrived.
+final class MessageCollector: Sendable {
+    private let received = Mutex<[ConsumedMessage]>([])
+    private let task: Task<Void, Never>
+
+    init(_ consumer: BrokerConsumer, resolveEach: Bool) {
+        let received = self.received
+        task = Task {
+            for await message in consumer.messages {
+                received.withLock { $0.append(message) }
+                if resolveEach { consumer.resolve(message) }
+            }
+        }
+    }
+
+    var messages: [ConsumedMessage] { received.withLock { $0 } }
+    var count: Int { received.withLock { $0.count } }
+
+    func waitForCount(_ count: Int, file: StaticString = #filePath, line: UInt = #line) async throws -> [ConsumedMessage] {
+        try await eventually("\(count) messages", file: file, line: line) { self.count >= count }
+        return messages
+    }
+}
+
+/// Creates a topic with `partitions` partitions and a producer for it.
+func makeTopic(partitions: Int, configuration: BrokerConfiguration) async throws -> String {
+    let topic = uniqueName("test-topic")
+    try await TopicAdmin(configuration: configuration, logger: testLogger)
+        .createTopics([TopicSpec(name: topic, partitions: partitions)])
+    return topic
+}
