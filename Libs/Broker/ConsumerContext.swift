@@ -64,7 +64,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         var lastCommit = ContinuousClock.now
         while !waitForRoomOrStop() {
             if let message = rd_kafka_consumer_poll(rk, 100) {
-                hand(message.pointee)
+                hand(message)
                 rd_kafka_message_destroy(message)
             }
             if ContinuousClock.now - lastCommit >= options.commitInterval {
@@ -97,7 +97,10 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         }
     }
 
-    private func hand(_ message: rd_kafka_message_t) {
+    /// The pointer itself is needed, not a copy: librdkafka keeps headers and the
+    /// timestamp in the larger private struct the message is embedded in.
+    private func hand(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let message = pointer.pointee
         guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             logger.warning("consumer error", metadata: ["reason": "\(errorText(message.err))"])
             return
@@ -110,16 +113,15 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             offset: message.offset,
             key: message.key.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: message.key_len), as: UTF8.self) },
             value: message.payload.map { Data(bytes: $0, count: message.len) } ?? Data(),
-            headers: headers(of: message),
-            timestamp: timestamp(of: message))
+            headers: headers(of: pointer),
+            timestamp: timestamp(of: pointer))
         let tracked = condition.withLock { watermarks.track(partition, offset: message.offset) }
         if tracked { output.yield(consumed) }
     }
 
-    private func headers(of message: rd_kafka_message_t) -> [BrokerHeader] {
-        var message = message
+    private func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [BrokerHeader] {
         var nativeHeaders: OpaquePointer?
-        guard rd_kafka_message_headers(&message, &nativeHeaders) == RD_KAFKA_RESP_ERR_NO_ERROR, let nativeHeaders else {
+        guard rd_kafka_message_headers(message, &nativeHeaders) == RD_KAFKA_RESP_ERR_NO_ERROR, let nativeHeaders else {
             return []
         }
         var result: [BrokerHeader] = []
@@ -137,10 +139,9 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         return result
     }
 
-    private func timestamp(of message: rd_kafka_message_t) -> Int64? {
-        var message = message
+    private func timestamp(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> Int64? {
         var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let value = rd_kafka_message_timestamp(&message, &type)
+        let value = rd_kafka_message_timestamp(message, &type)
         return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : value
     }
 

@@ -42,21 +42,24 @@ func eventually(
 
 /// Drains a consumer's messages in the background so tests can wait on what arrived.
 final class MessageCollector: Sendable {
-    private let received = Mutex<[ConsumedMessage]>([])
-    private let task: Task<Void, Never>
+    private final class Store: Sendable {
+        let received = Mutex<[ConsumedMessage]>([])
+    }
+
+    private let store = Store()
 
     init(_ consumer: BrokerConsumer, resolveEach: Bool) {
-        let received = self.received
-        task = Task {
+        let store = self.store
+        Task {
             for await message in consumer.messages {
-                received.withLock { $0.append(message) }
+                store.received.withLock { $0.append(message) }
                 if resolveEach { consumer.resolve(message) }
             }
         }
     }
 
-    var messages: [ConsumedMessage] { received.withLock { $0 } }
-    var count: Int { received.withLock { $0.count } }
+    var messages: [ConsumedMessage] { store.received.withLock { $0 } }
+    var count: Int { store.received.withLock { $0.count } }
 
     func waitForCount(_ count: Int, file: StaticString = #filePath, line: UInt = #line) async throws -> [ConsumedMessage] {
         try await eventually("\(count) messages", file: file, line: line) { self.count >= count }
