@@ -52,9 +52,9 @@ extension ChatMessage {
     }
 
     /// Old clients only ever sent 1-to-1 messages when they left the channel out.
-    static func channel(named name: String?, field: String) throws(ProtocolError) -> Channel {
+    static func channel(named name: String?, field: String) throws(ProtocolError) -> MessageChannel {
         guard let name else { return .individual }
-        guard let channel = Channel(rawValue: name.uppercased()) else {
+        guard let channel = MessageChannel(rawValue: name.uppercased()) else {
             throw .invalidValue(field: field, value: name)
         }
         return channel

@@ -9,7 +9,7 @@ extension ChatMessage {
             version: proto.version,
             id: proto.id,
             type: try MessageType(proto.type),
-            channel: try Channel(proto.channel),
+            channel: try MessageChannel(proto.channel),
             ephemeral: proto.ephemeral,
             source: proto.source,
             destination: proto.destination,
@@ -64,7 +64,7 @@ extension MessageType {
     }
 }
 
-extension Channel {
+extension MessageChannel {
     init(_ proto: Vartalap_Message.Channel) throws(ProtocolError) {
         switch proto {
         case .unknown: self = .unknown

@@ -5,10 +5,11 @@ import Foundation
 public struct ChatMessage: Sendable, Equatable {
     /// The envelope version the client used (1, 2.0, 2.1; binary clients send their own).
     public var version: Float
-    /// The client's message id; duplicates of one message share it.
+    /// The client's message id; duplicates of one message share it. Empty only in an error
+    /// frame about a frame whose id could not be read.
     public var id: String
     public var type: MessageType
-    public var channel: Channel
+    public var channel: MessageChannel
     /// Ephemeral messages are delivered to live connections only, never stored.
     public var ephemeral: Bool
     /// The sender: always the authenticated user for client messages, `server` for frames the
@@ -34,7 +35,7 @@ public struct ChatMessage: Sendable, Equatable {
         version: Float = ChatMessage.currentVersion,
         id: String,
         type: MessageType,
-        channel: Channel,
+        channel: MessageChannel,
         ephemeral: Bool = false,
         source: String,
         destination: String,

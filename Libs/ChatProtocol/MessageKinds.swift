@@ -9,7 +9,7 @@ public enum MessageType: String, Sendable, CaseIterable {
 }
 
 /// Who a message is addressed to. The raw values are the wire names of JSON `head.type`.
-public enum Channel: String, Sendable, CaseIterable {
+public enum MessageChannel: String, Sendable, CaseIterable {
     case unknown = "UNKNOWN"
     case individual = "INDIVIDUAL"
     case group = "GROUP"

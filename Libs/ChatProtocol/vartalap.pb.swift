@@ -12,8 +12,10 @@
 /// the broker. Field numbers 1-10, 20 and 21 of Message, and 1-3 of the other messages, are the
 /// contract with shipped clients: never renumber or reuse them. New fields take new numbers.
 ///
-/// Regenerate vartalap.pb.swift after any change (protoc-gen-swift from swift-protobuf 1.39.0):
-///   protoc --swift_out=. --swift_opt=Visibility=Internal vartalap.proto
+/// Regenerate vartalap.pb.swift after any change, with protoc-gen-swift built from
+/// swift-protobuf 1.39.0 (`swift build -c release --product protoc-gen-swift` in its checkout):
+///   protoc --plugin=protoc-gen-swift=<checkout>/.build/release/protoc-gen-swift \
+///     --swift_out=. --swift_opt=Visibility=Internal vartalap.proto
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -34,7 +34,7 @@ import Testing
             try LoginEvent(protobuf: bytes("0a05616c69"))
         }
         #expect(throws: ProtocolError.invalidProtobuf("truncated")) {
-            try ConnectionState(protobuf: bytes(Self.connectionHex).dropLast())
+            try ConnectionState(protobuf: bytes(Self.connectionHex).prefix(4))
         }
     }
 }

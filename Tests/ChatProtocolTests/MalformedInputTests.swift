@@ -23,7 +23,7 @@ import Testing
         #"{"_v":2.1,"id":"\udc00\ud800"}"#,
         "{\"_v\":2.1,\"id\":\"tab\there\"}",
         #"{"_v":tru}"#,
-        #"{"_v":2.1}"# + "\u{0}",
+        #"{"_v":2.1}}"#,
     ]
 
     @Test(arguments: notJSON) func notJSONIsMalformed(frame: String) {
