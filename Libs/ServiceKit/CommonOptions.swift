@@ -41,6 +41,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "MongoDB connection string, TLS options included (env MONGO_URL).")
     public var mongoUrl: String = EnvironmentDefault.string("MONGO_URL", "mongodb://127.0.0.1:27017")
 
+    @Option(help: "MongoDB database holding this deployment's collections (env MONGO_DATABASE).")
+    public var mongoDatabase: String = EnvironmentDefault.string("MONGO_DATABASE", "vartalap")
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL).")
     public var logLevel: String = EnvironmentDefault.string("LOG_LEVEL", "info")
 
@@ -111,6 +114,7 @@ public struct CommonOptions: ParsableArguments, Sendable {
             "kafkaSecurityProtocol": kafkaSecurityProtocol,
             "kafkaSaslPassword": kafkaSaslPassword.isEmpty ? "(unset)" : "(hidden)",
             "mongoUrl": Redaction.url(mongoUrl),
+            "mongoDatabase": mongoDatabase,
             "logLevel": logLevel,
             "http": "\(httpHost):\(httpPort)",
         ]
