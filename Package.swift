@@ -40,7 +40,7 @@ let package = Package(
             path: "Libs/Broker"),
         .target(
             name: "DocumentStore",
-            dependencies: ["CMongoC"],
+            dependencies: ["CMongoC", .product(name: "Logging", package: "swift-log")],
             path: "Libs/DocumentStore"),
         .target(
             name: "ChatProtocol",
@@ -51,6 +51,7 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 "Broker",
+                "ChatProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -64,6 +64,10 @@ public final class BrokerConsumer: Sendable {
     /// Partitions currently assigned to this member.
     public var assignment: Set<TopicPartition> { context.assignment }
 
+    /// True once the group gave this member its first assignment (possibly empty, when
+    /// the group has more members than partitions).
+    public var hasJoinedGroup: Bool { context.hasJoinedGroup }
+
     /// The group's committed offset for a partition, as the broker knows it.
     public func committedOffset(_ partition: TopicPartition, timeout: Duration = .seconds(5)) async throws -> Int64? {
         let handle = self.handle

@@ -42,33 +42,28 @@ public final class BrokerProducer: Sendable {
     ///   after `close()`.
     @discardableResult
     public func send(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) async throws -> DeliveryReport {
-        // A full local queue is back-pressure, not failure: wait for delivery reports to
-        // drain it, for at most ~10 s, without blocking the calling thread.
-        for _ in 0..<2000 {
-            do {
-                return try await sendOnce(topic: topic, key: key, value: value, headers: headers)
-            } catch is LocalQueueFull {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-        }
-        throw BrokerError(.delivery, "local producer queue stayed full")
+        try await enqueue(topic: topic, key: key, value: value, headers: headers).report()
     }
 
-    private struct LocalQueueFull: Error {}
-
-    private func sendOnce(topic: String, key: String?, value: Data, headers: [BrokerHeader]) async throws -> DeliveryReport {
-        try await withCheckedThrowingContinuation { continuation in
-            guard let id = context.register(continuation) else {
-                continuation.resume(throwing: BrokerError(.closed, "producer is closed"))
-                return
-            }
+    /// Hands one record to the client and returns without waiting for the broker.
+    ///
+    /// Records enqueued one after another keep that order in their partition (the
+    /// idempotent producer keeps it across retries), so a caller can pipeline: enqueue in
+    /// order, then await each `Delivery` before acknowledging what it stands for.
+    /// A full local queue is back-pressure: this waits (at most ~10 s) for room.
+    public func enqueue(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) async throws -> Delivery {
+        for _ in 0..<2000 {
+            let delivery = Delivery()
+            guard let id = context.register(delivery) else { throw BrokerError(.closed, "producer is closed") }
             let result = enqueue(topic: topic, key: key, value: value, headers: headers, id: id)
-            if result == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                context.fail(id, with: LocalQueueFull())
-            } else if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-                context.fail(id, with: BrokerError(.delivery, errorText(result), code: result.rawValue))
+            if result == RD_KAFKA_RESP_ERR_NO_ERROR { return delivery }
+            context.forget(id)
+            guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+                throw BrokerError(.delivery, errorText(result), code: result.rawValue)
             }
+            try await Task.sleep(for: .milliseconds(5))
         }
+        throw BrokerError(.delivery, "local producer queue stayed full")
     }
 
     private func enqueue(topic: String, key: String?, value: Data, headers: [BrokerHeader], id: UInt) -> rd_kafka_resp_err_t {
@@ -111,28 +106,28 @@ public final class BrokerProducer: Sendable {
     }
 }
 
-/// Matches delivery reports to the waiting `send` calls by a per-message id.
+/// Matches delivery reports to their `Delivery` by a per-message id.
 final class ProducerContext: KafkaClientContext, @unchecked Sendable {
     private struct State {
         var nextId: UInt = 1
-        var waiting: [UInt: CheckedContinuation<DeliveryReport, Error>] = [:]
+        var waiting: [UInt: Delivery] = [:]
         var closed = false
     }
 
     private let state = Mutex(State())
 
-    func register(_ continuation: CheckedContinuation<DeliveryReport, Error>) -> UInt? {
+    func register(_ delivery: Delivery) -> UInt? {
         state.withLock { state in
             guard !state.closed else { return nil }
             let id = state.nextId
             state.nextId += 1
-            state.waiting[id] = continuation
+            state.waiting[id] = delivery
             return id
         }
     }
 
-    func fail(_ id: UInt, with error: Error) {
-        state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(throwing: error)
+    func forget(_ id: UInt) {
+        _ = state.withLock { $0.waiting.removeValue(forKey: id) }
     }
 
     func close() {
@@ -144,18 +139,18 @@ final class ProducerContext: KafkaClientContext, @unchecked Sendable {
             defer { state.waiting.removeAll() }
             return Array(state.waiting.values)
         }
-        for continuation in waiting { continuation.resume(throwing: error) }
+        for delivery in waiting { delivery.complete(.failure(error)) }
     }
 
     /// Called by librdkafka on the poll thread.
     func deliveryReport(_ message: rd_kafka_message_t) {
         let id = UInt(bitPattern: message._private)
-        guard let continuation = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }
+        guard let delivery = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }
         if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
             let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-            continuation.resume(returning: DeliveryReport(topic: topic, partition: message.partition, offset: message.offset))
+            delivery.complete(.success(DeliveryReport(topic: topic, partition: message.partition, offset: message.offset)))
         } else {
-            continuation.resume(throwing: BrokerError(.delivery, errorText(message.err), code: message.err.rawValue))
+            delivery.complete(.failure(BrokerError(.delivery, errorText(message.err), code: message.err.rawValue)))
         }
     }
 }

@@ -14,6 +14,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     private var drainTimeout: Duration = .zero
     private var stopped: [CheckedContinuation<Void, Never>] = []
     private var finished = false
+    private var joined = false
 
     private let options: ConsumerOptions
     private let output: AsyncStream<ConsumedMessage>.Continuation
@@ -26,6 +27,10 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
 
     var assignment: Set<TopicPartition> {
         condition.withLock { watermarks.assignedPartitions }
+    }
+
+    var hasJoinedGroup: Bool {
+        condition.withLock { joined }
     }
 
     func start(_ handle: KafkaHandle) {
@@ -182,7 +187,10 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         let changed = partitions.map(Self.topicPartitions) ?? []
         switch event {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            condition.withLock { changed.forEach { watermarks.assign($0) } }
+            condition.withLock {
+                changed.forEach { watermarks.assign($0) }
+                joined = true
+            }
             rd_kafka_assign(rk, partitions)
             logger.info("partitions assigned", metadata: ["partitions": "\(changed.map(\.description).sorted())"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:

@@ -1,0 +1,23 @@
+import Broker
+import ChatProtocol
+import Foundation
+
+/// How services put protocol values on the broker: protobuf values, keyed as FLOWS.md
+/// says, with the track id in a header.
+extension BrokerProducer {
+    public func enqueue(_ message: ChatMessage, topic: String, key: String, trackId: String) async throws -> Delivery {
+        try await enqueue(topic: topic, key: key, value: message.protobufData(), headers: [TrackId.header(trackId)])
+    }
+
+    public func enqueue(_ state: ConnectionState, topic: String, trackId: String) async throws -> Delivery {
+        try await enqueue(topic: topic, key: state.user, value: state.protobufData(), headers: [TrackId.header(trackId)])
+    }
+
+    /// Parks a record that cannot be processed, with the reason, so its partition goes on.
+    public func sendToDeadLetter(_ record: ConsumedMessage, reason: String, topic: String) async throws {
+        var headers = record.headers.filter { $0.name != "dead-letter-reason" }
+        headers.append(BrokerHeader(name: "dead-letter-reason", string: reason))
+        headers.append(BrokerHeader(name: "dead-letter-source", string: "\(record.topic)/\(record.partition)/\(record.offset)"))
+        try await send(topic: topic, key: record.key, value: record.value, headers: headers)
+    }
+}
