@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
         .executable(name: "vartalap-admin", targets: ["VartalapAdmin"]),
+        .executable(name: "session-ms", targets: ["SessionService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -64,6 +67,14 @@ let package = Package(
             name: "VartalapAdmin",
             dependencies: ["ServiceKit", "Broker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Helper/VartalapAdmin"),
+        .executableTarget(
+            name: "SessionService",
+            dependencies: [
+                "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Services/SessionService"),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], path: "Tests/BrokerTests"),
         .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),

@@ -12,6 +12,7 @@ public final class Delivery: Sendable {
     init() {}
 
     /// Waits until the broker stored the record (or refused it).
+    @discardableResult
     public func report() async throws -> DeliveryReport {
         try await withCheckedThrowingContinuation { continuation in
             let result: Result<DeliveryReport, BrokerError>? = state.withLock { state in

@@ -21,3 +21,10 @@ extension BrokerProducer {
         try await send(topic: topic, key: record.key, value: record.value, headers: headers)
     }
 }
+
+/// Header names with a meaning between services.
+public enum RecordHeaders {
+    /// Set (to "true") by persistence on messages it redelivers from storage: the ack of
+    /// such a message must reach persistence so the stored copy is deleted.
+    public static let storedCopy = "stored-copy"
+}

@@ -1,0 +1,209 @@
+import Broker
+import ChatProtocol
+import Foundation
+import Logging
+import Metrics
+import ServiceKit
+
+/// The V2 delivery state machine of FLOWS.md: push each message to the recipient's
+/// gateways, wait for the CLIENT_ACK, retry with backoff, and hand what cannot be
+/// delivered to `offline-message`. A consumed record is resolved (so its offset may be
+/// committed) only once its message is acked or durably handed on.
+actor DeliveryCoordinator {
+    private struct AckKey: Hashable {
+        let user: String
+        let messageId: String
+    }
+
+    private struct Pending {
+        /// Every record carrying this message (duplicates share one delivery).
+        var records: [ConsumedMessage]
+        let message: ChatMessage
+        let trackId: String
+        /// Persistence holds a copy that the ack must delete.
+        let hasStoredCopy: Bool
+        var attempt = 0
+        var ackTimer: Task<Void, Never>?
+    }
+
+    private let consumer: BrokerConsumer
+    private let producer: BrokerProducer
+    private let directory: ConnectionDirectory
+    private let gateways: GatewayClient
+    private let options: SessionOptions
+    private let topics: TopicOptions
+    private let logger: Logger
+
+    private var pending: [AckKey: Pending] = [:]
+    /// The last queued piece of work per user: new work waits for it, so one
+    /// recipient's messages are pushed strictly in consumption order.
+    private var chainTails: [String: (id: Int, task: Task<Void, Never>)] = [:]
+    private var chainCounter = 0
+
+    private let deliveredCounter = Counter(label: "session_messages_delivered_total")
+    private let offlineCounter = Counter(label: "session_messages_stored_offline_total")
+    private let retryCounter = Counter(label: "session_delivery_retries_total")
+    private let lateAckCounter = Counter(label: "session_late_acks_total")
+
+    init(
+        consumer: BrokerConsumer, producer: BrokerProducer, directory: ConnectionDirectory, gateways: GatewayClient,
+        options: SessionOptions, topics: TopicOptions, logger: Logger
+    ) {
+        self.consumer = consumer
+        self.producer = producer
+        self.directory = directory
+        self.gateways = gateways
+        self.options = options
+        self.topics = topics
+        self.logger = logger
+    }
+
+    /// Takes records in consumption order; per-user work is chained so one recipient's
+    /// messages are pushed in the order they were consumed.
+    func handle(_ record: ConsumedMessage) async {
+        let trackId = TrackId.of(record)
+        switch record.topic {
+        case topics.userConnectionStateTopic:
+            guard let event = try? ConnectionState(protobuf: record.value) else {
+                return await deadLetter(record, reason: "undecodable connection state")
+            }
+            chain(for: event.user) { [self] in await self.apply(event, record: record, trackId: trackId) }
+        case topics.clientAckTopic:
+            guard let ack = try? ChatMessage(protobuf: record.value), ack.type == .clientAck, !ack.source.isEmpty else {
+                return await deadLetter(record, reason: "not a client ack")
+            }
+            await acknowledge(ack, record: record, trackId: trackId)
+        default:
+            guard let message = try? ChatMessage(protobuf: record.value), !message.destination.isEmpty, !message.id.isEmpty else {
+                return await deadLetter(record, reason: "undecodable or incomplete message")
+            }
+            accept(message, record: record, trackId: trackId)
+        }
+    }
+
+    private func accept(_ message: ChatMessage, record: ConsumedMessage, trackId: String) {
+        let key = AckKey(user: message.destination, messageId: message.id)
+        if pending[key] != nil {
+            pending[key]?.records.append(record)
+            return
+        }
+        pending[key] = Pending(
+            records: [record], message: message, trackId: trackId,
+            hasStoredCopy: record.headers.value(for: RecordHeaders.storedCopy) == "true")
+        chain(for: key.user) { [self] in await self.attempt(key) }
+    }
+
+    private func attempt(_ key: AckKey) async {
+        guard var entry = pending[key] else { return }
+        entry.attempt += 1
+        pending[key] = entry
+        let attempt = entry.attempt
+        let log = logger.tracking(entry.trackId)
+        let urls = (try? await directory.gatewayURLs(of: key.user)) ?? []
+        var written = false
+        for url in urls {
+            let outcome = await gateways.send([entry.message.protobufData()], to: key.user, at: url).first
+            if outcome == .written { written = true }
+            if outcome == .noConnection { directory.forget(url, of: key.user) }
+        }
+        guard let current = pending[key], current.attempt == attempt else { return }
+        if written {
+            log.debug("pushed", metadata: ["recipient": "\(key.user)", "id": "\(key.messageId)", "attempt": "\(attempt)"])
+            pending[key]?.ackTimer = Task { [self, options] in
+                try? await Task.sleep(for: options.ackTimeout(attempt: attempt))
+                if !Task.isCancelled { await self.ackTimedOut(key, attempt: attempt) }
+            }
+        } else {
+            pending.removeValue(forKey: key)
+            await storeOffline(current)
+        }
+    }
+
+    private func ackTimedOut(_ key: AckKey, attempt: Int) async {
+        guard let entry = pending[key], entry.attempt == attempt else { return }
+        if attempt < options.maxDeliveryAttempts {
+            retryCounter.increment()
+            chain(for: key.user) { [self] in await self.attempt(key) }
+        } else {
+            pending.removeValue(forKey: key)
+            logger.tracking(entry.trackId).info(
+                "no ack after \(attempt) deliveries, storing", metadata: ["recipient": "\(key.user)", "id": "\(key.messageId)"])
+            await storeOffline(entry)
+        }
+    }
+
+    private func acknowledge(_ ack: ChatMessage, record: ConsumedMessage, trackId: String) async {
+        let key = AckKey(user: ack.source, messageId: ack.id)
+        if let entry = pending.removeValue(forKey: key) {
+            entry.ackTimer?.cancel()
+            deliveredCounter.increment()
+            entry.records.forEach(consumer.resolve)
+            if !entry.hasStoredCopy {
+                consumer.resolve(record)
+                return
+            }
+        } else {
+            lateAckCounter.increment()
+        }
+        // The message may sit in offline storage (it went offline, or was redelivered
+        // from there): the ack goes on so the stored copy is deleted.
+        await handOn(ack, topic: topics.offlineMessageTopic, key: ack.source, trackId: trackId, resolving: [record])
+    }
+
+    private func storeOffline(_ entry: Pending) async {
+        offlineCounter.increment()
+        if entry.message.ephemeral {
+            entry.records.forEach(consumer.resolve)
+            return
+        }
+        await handOn(
+            entry.message, topic: topics.offlineMessageTopic, key: entry.message.destination, trackId: entry.trackId,
+            resolving: entry.records)
+    }
+
+    private func apply(_ event: ConnectionState, record: ConsumedMessage, trackId: String) async {
+        do {
+            try await directory.apply(event)
+        } catch {
+            // Losing this event costs no message: deliveries to an unknown connection go
+            // to storage, which redelivers on the next CONNECTED.
+            logger.tracking(trackId).error("could not record a connection event", metadata: ["reason": "\(error)"])
+        }
+        consumer.resolve(record)
+    }
+
+    /// Produces and resolves `records` once the broker has it; a failure leaves them
+    /// unresolved, so they are consumed again after a restart instead of being lost.
+    private func handOn(_ message: ChatMessage, topic: String, key: String, trackId: String, resolving records: [ConsumedMessage]) async {
+        do {
+            try await producer.enqueue(message, topic: topic, key: key, trackId: trackId).report()
+            records.forEach(consumer.resolve)
+        } catch {
+            logger.tracking(trackId).error("could not hand a message on", metadata: ["topic": "\(topic)", "reason": "\(error)"])
+        }
+    }
+
+    private func chain(for user: String, _ work: @escaping @Sendable () async -> Void) {
+        chainCounter += 1
+        let id = chainCounter
+        let previous = chainTails[user]?.task
+        chainTails[user] = (id, Task { [self] in
+            await previous?.value
+            await work()
+            self.chainFinished(user, id: id)
+        })
+    }
+
+    private func chainFinished(_ user: String, id: Int) {
+        if chainTails[user]?.id == id { chainTails.removeValue(forKey: user) }
+    }
+
+    private func deadLetter(_ record: ConsumedMessage, reason: String) async {
+        do {
+            try await producer.sendToDeadLetter(record, reason: reason, topic: topics.deadLetterTopic)
+            consumer.resolve(record)
+        } catch {
+            logger.error("could not dead-letter a record", metadata: ["reason": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import ServiceKit
+
+/// Delivery timing of session-ms.
+struct SessionOptions: ParsableArguments {
+    @Option(help: "How long to wait for the recipient's CLIENT_ACK before trying again, in ms (env ACK_TIMEOUT_MS).")
+    var ackTimeoutMs: Int = EnvironmentDefault.int("ACK_TIMEOUT_MS", 3000)
+
+    @Option(help: "Deliveries to a connected recipient before the message is stored offline (env MAX_DELIVERY_ATTEMPTS).")
+    var maxDeliveryAttempts: Int = EnvironmentDefault.int("MAX_DELIVERY_ATTEMPTS", 3)
+
+    @Option(help: "Each retry waits this many times longer for the ack than the previous attempt (env RETRY_BACKOFF).")
+    var retryBackoff: Int = EnvironmentDefault.int("RETRY_BACKOFF", 2)
+
+    @Option(help: "Timeout of one call to a gateway's internal /send, in ms (env GATEWAY_TIMEOUT_MS).")
+    var gatewayTimeoutMs: Int = EnvironmentDefault.int("GATEWAY_TIMEOUT_MS", 2000)
+
+    mutating func validate() throws {
+        guard ackTimeoutMs >= 10 else { throw ValidationError("--ack-timeout-ms must be at least 10") }
+        guard maxDeliveryAttempts >= 1 else { throw ValidationError("--max-delivery-attempts must be at least 1") }
+        guard retryBackoff >= 1 else { throw ValidationError("--retry-backoff must be at least 1") }
+        guard gatewayTimeoutMs >= 10 else { throw ValidationError("--gateway-timeout-ms must be at least 10") }
+    }
+
+    func ackTimeout(attempt: Int) -> Duration {
+        var milliseconds = ackTimeoutMs
+        for _ in 1..<max(attempt, 1) { milliseconds *= retryBackoff }
+        return .milliseconds(milliseconds)
+    }
+}
