@@ -6,7 +6,7 @@ import PackageDescription
 // modules that use them (Broker, DocumentStore).
 let package = Package(
     name: "Vartalap",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Broker", targets: ["Broker"]),
         .library(name: "DocumentStore", targets: ["DocumentStore"]),
@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
         .executable(name: "vartalap-admin", targets: ["VartalapAdmin"]),
         .executable(name: "session-ms", targets: ["SessionService"]),
+        .executable(name: "message-router", targets: ["MessageRouter"]),
+        .executable(name: "persistence", targets: ["Persistence"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -75,6 +77,27 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Services/SessionService"),
+        .executableTarget(
+            name: "MessageRouter",
+            dependencies: [
+                "ServiceKit", "Broker", "ChatProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/MessageRouter"),
+        .executableTarget(
+            name: "Persistence",
+            dependencies: [
+                "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Persistence"),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], path: "Tests/BrokerTests"),
         .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),

@@ -3,7 +3,10 @@ import CMongoC
 /// `mongoc_init` must run once per process before any other libmongoc call. A global's
 /// initializer runs exactly once and thread-safely; `mongoc_cleanup` is never called because
 /// libmongoc's global state is meant to live as long as the process.
-private let libmongocInitialized: Void = mongoc_init()
+private let libmongocInitialized: Void = {
+    MongocLogging.install()
+    mongoc_init()
+}()
 
 /// The libmongoc client pool.
 ///

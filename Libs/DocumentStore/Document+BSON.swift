@@ -18,23 +18,43 @@ extension Document {
         }
     }
 
-    init(bson: OpaquePointer) throws {
+    /// Reads a whole `bson_t`. A field of a type `BSONValue` does not model is an error, unless
+    /// `skippingUnsupportedTypes` leaves it out (for server replies, whose bookkeeping fields
+    /// such as `$clusterTime` hold BSON timestamps no caller reads).
+    init(bson: OpaquePointer, skippingUnsupportedTypes: Bool = false) throws {
         self = try AlignedStorage.withIterator { iterator in
             guard bson_iter_init(iterator, bson) else {
                 throw DocumentStoreError.invalidDocument("corrupt BSON document")
             }
-            return try Document(reading: iterator)
+            return try Document(reading: iterator, skippingUnsupportedTypes: skippingUnsupportedTypes)
         }
     }
 
+    /// Reads the sub-document under `key` strictly; nil when the field is missing or is not a
+    /// document (the server answers `null` for "no document").
+    init?(bson: OpaquePointer, field key: String) throws {
+        let document = try AlignedStorage.withIterator { iterator -> Document? in
+            guard bson_iter_init_find(iterator, bson, key), bson_iter_type(iterator) == BSON_TYPE_DOCUMENT else {
+                return nil
+            }
+            return try BSONValue.readChild(of: iterator, key: key, skippingUnsupportedTypes: false)
+        }
+        guard let document else { return nil }
+        self = document
+    }
+
     /// Reads the fields that remain in `iterator`.
-    fileprivate init(reading iterator: OpaquePointer) throws {
+    fileprivate init(reading iterator: OpaquePointer, skippingUnsupportedTypes: Bool) throws {
         var keys: [String] = []
         var values: [BSONValue] = []
         while bson_iter_next(iterator) {
             let key = String(cString: bson_iter_key(iterator))
-            keys.append(key)
-            values.append(try BSONValue(reading: iterator, key: key))
+            let value = try BSONValue.read(
+                iterator, key: key, skippingUnsupportedTypes: skippingUnsupportedTypes)
+            if let value {
+                keys.append(key)
+                values.append(value)
+            }
         }
         self.init(uniqueKeys: keys, values: values)
     }
@@ -85,44 +105,52 @@ extension BSONValue {
         }
     }
 
-    fileprivate init(reading iterator: OpaquePointer, key: String) throws {
+    /// The value at `iterator`, or nil for an unsupported type when skipping those.
+    fileprivate static func read(
+        _ iterator: OpaquePointer, key: String, skippingUnsupportedTypes: Bool
+    ) throws -> BSONValue? {
         let type = bson_iter_type(iterator)
         switch type {
         case BSON_TYPE_UTF8:
             var length: UInt32 = 0
             let bytes = UnsafeRawBufferPointer(start: bson_iter_utf8(iterator, &length), count: Int(length))
-            self = .string(String(decoding: bytes, as: UTF8.self))
+            return .string(String(decoding: bytes, as: UTF8.self))
         case BSON_TYPE_INT32:
-            self = .int32(bson_iter_int32(iterator))
+            return .int32(bson_iter_int32(iterator))
         case BSON_TYPE_INT64:
-            self = .int64(bson_iter_int64(iterator))
+            return .int64(bson_iter_int64(iterator))
         case BSON_TYPE_DOUBLE:
-            self = .double(bson_iter_double(iterator))
+            return .double(bson_iter_double(iterator))
         case BSON_TYPE_BOOL:
-            self = .bool(bson_iter_bool(iterator))
+            return .bool(bson_iter_bool(iterator))
         case BSON_TYPE_NULL, BSON_TYPE_UNDEFINED:
-            self = .null
+            return .null
         case BSON_TYPE_DATE_TIME:
-            self = .date(millisecondsSince1970: bson_iter_date_time(iterator))
+            return .date(millisecondsSince1970: bson_iter_date_time(iterator))
         case BSON_TYPE_OID:
-            self = .objectID(Self.hex(of: bson_iter_oid(iterator)))
+            return .objectID(hex(of: bson_iter_oid(iterator)))
         case BSON_TYPE_DOCUMENT:
-            self = .document(try Self.readChild(of: iterator, key: key))
+            return .document(
+                try readChild(of: iterator, key: key, skippingUnsupportedTypes: skippingUnsupportedTypes))
         case BSON_TYPE_ARRAY:
-            self = .array(try Self.readChild(of: iterator, key: key).values)
+            return .array(
+                try readChild(of: iterator, key: key, skippingUnsupportedTypes: skippingUnsupportedTypes).values)
         default:
-            throw DocumentStoreError.invalidDocument("unsupported BSON type \(type.rawValue) at \(key)")
+            guard skippingUnsupportedTypes else {
+                throw DocumentStoreError.invalidDocument("unsupported BSON type \(type.rawValue) at \(key)")
+            }
+            return nil
         }
     }
 
-    private static func readChild(
-        of iterator: OpaquePointer, key: String
+    fileprivate static func readChild(
+        of iterator: OpaquePointer, key: String, skippingUnsupportedTypes: Bool
     ) throws -> Document {
         try AlignedStorage.withIterator { child in
             guard bson_iter_recurse(iterator, child) else {
                 throw DocumentStoreError.invalidDocument("corrupt BSON at \(key)")
             }
-            return try Document(reading: child)
+            return try Document(reading: child, skippingUnsupportedTypes: skippingUnsupportedTypes)
         }
     }
 

@@ -18,6 +18,10 @@ extension Document {
         } catch {
             throw DocumentStoreError.invalidDocument("cannot encode \(T.self): \(error)")
         }
+        // libbson would also accept a top-level array, turning it into a document keyed "0", "1", ...
+        guard json.first == UInt8(ascii: "{") else {
+            throw DocumentStoreError.invalidDocument("\(T.self) does not encode to a JSON object")
+        }
         var error = bson_error_t()
         let parsed = json.withUnsafeBytes { bytes in
             bson_new_from_json(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &error)

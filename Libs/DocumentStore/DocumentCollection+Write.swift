@@ -19,8 +19,9 @@ extension DocumentCollection {
     /// Inserts all documents in one round trip (the driver splits only batches larger than
     /// the server accepts in one message) and returns how many were inserted.
     ///
-    /// Ordered, the insert stops at the first failure; unordered, it inserts every document it
-    /// can. Either way a duplicate key makes it throw `.duplicateKey` after the others went in.
+    /// Ordered, the insert stops at the first failure and keeps the documents before it;
+    /// unordered, it inserts every document it can. Either way the failure is then thrown,
+    /// `.duplicateKey` for a unique-index violation.
     @discardableResult
     public func insertMany(_ documents: [Document], ordered: Bool = true) async throws -> Int {
         guard !documents.isEmpty else { return 0 }
@@ -74,10 +75,11 @@ extension DocumentCollection {
             mongoc_find_and_modify_opts_set_update(options, update)
             if let sort { mongoc_find_and_modify_opts_set_sort(options, sort) }
             if let projection { mongoc_find_and_modify_opts_set_fields(options, projection) }
-            let reply = try MongocCall.reply { reply, error in
+            return try MongocCall.reply { reply, error in
                 mongoc_collection_find_and_modify_with_opts(collection, filter, options, reply, &error)
+            } read: { reply in
+                try Document(bson: reply, field: "value")
             }
-            return reply["value"]?.documentValue
         }
     }
 

@@ -148,6 +148,22 @@ import Testing
         }
     }
 
+    @Test func storedValueOfUnsupportedTypeIsReportedNotDropped() async throws {
+        try await TestDatabase.withCollection { items in
+            try await items.insertOne(["_id": "t"])
+            try await items.updateOne(["_id": "t"], ["$currentDate": ["stamp": ["$type": "timestamp"]]])
+            let error = try await #require(throws: DocumentStoreError.self) {
+                try await items.findOne(["_id": "t"])
+            }
+            guard case .invalidDocument(let reason) = error else {
+                Issue.record("expected .invalidDocument, got \(error)")
+                return
+            }
+            #expect(reason.contains("stamp"))
+            #expect(try await items.findOne(["_id": "t"], projection: ["stamp": 0]) == ["_id": "t"])
+        }
+    }
+
     @Test func dropRemovesTheCollectionAndToleratesAMissingOne() async throws {
         try await TestDatabase.withCollection { items in
             try await items.insertOne(["_id": 1])
