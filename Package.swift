@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "Persistence",
             dependencies: [
-                "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,6 +98,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Persistence"),
+        // Helpers shared by the service tests: test servers, topics, collectors, service processes.
+        .target(
+            name: "MessagingTestSupport",
+            dependencies: ["Broker", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/MessageRouterTests/Support"),
+        .testTarget(
+            name: "MessageRouterTests",
+            dependencies: [
+                "MessageRouter", "MessagingTestSupport", "ServiceKit", "Broker", "ChatProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/MessageRouterTests",
+            exclude: ["Support"]),
+        .testTarget(
+            name: "PersistenceTests",
+            dependencies: [
+                "Persistence", "MessagingTestSupport", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/PersistenceTests"),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], path: "Tests/BrokerTests"),
         .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),

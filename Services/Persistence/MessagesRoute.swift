@@ -1,0 +1,74 @@
+import Auth
+import Foundation
+import Hummingbird
+
+/// `GET /messages?limit=&after=`: the caller's stored (not yet acked) messages, oldest first,
+/// as outbound JSON envelopes (PROTOCOL.md). Listing never deletes; the client acks what it
+/// got and the acks delete it.
+struct MessagesRoute: Sendable {
+    static let defaultLimit = 50
+    static let maxLimit = 500
+
+    let store: OfflineStore
+
+    /// The listing for an authenticated user, with the request's `limit` and `after` parameters.
+    func list(for user: String, limit limitText: Substring?, after afterText: Substring?) async -> Response {
+        var limit = Self.defaultLimit
+        if let text = limitText {
+            guard let requested = Int(text), requested >= 1 else {
+                return Self.error(.badRequest, "limit must be a positive integer")
+            }
+            limit = min(requested, Self.maxLimit)
+        }
+        var cursor: PageCursor?
+        if let text = afterText, !text.isEmpty {
+            guard let parsed = PageCursor(String(text)) else { return Self.error(.badRequest, "after is not a cursor from next") }
+            cursor = parsed
+        }
+        do {
+            let page = try await store.page(of: user, after: cursor, limit: limit)
+            return Self.json(.ok, Self.body(page))
+        } catch {
+            return Self.error(.serviceUnavailable, "stored messages are unavailable, try again")
+        }
+    }
+
+    /// Spliced from each message's own JSON rather than re-serialized, which keeps the
+    /// envelope byte for byte what a socket would deliver (number literals included).
+    private static func body(_ page: StoredPage) -> Data {
+        var body = Data(#"{"messages":["#.utf8)
+        for (index, stored) in page.messages.enumerated() {
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(stored.message.outboundJSON())
+        }
+        body.append(contentsOf: #"],"next":"#.utf8)
+        // A cursor is digits, dots and hex digits: quoting it is all the escaping it needs.
+        body.append(contentsOf: (page.next.map { "\"\($0)\"" } ?? "null").utf8)
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ reason: String) -> Response {
+        let body = (try? JSONSerialization.data(withJSONObject: ["status": false, "error": reason], options: [.sortedKeys])) ?? Data()
+        return json(status, body)
+    }
+
+    private static func json(_ status: HTTPResponse.Status, _ body: Data) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension MessagesRoute {
+    /// Serves the listing on `router` behind `AccessKeyMiddleware`: only to an authenticated
+    /// caller, and only the caller's own messages.
+    func add<Context: AuthenticatedRequestContext>(to router: Router<Context>, verifier: AccessKeyVerifier) {
+        router.group().add(middleware: AccessKeyMiddleware<Context>(verifier: verifier)).get("/messages") {
+            request, context in
+            guard let user = context.username else { return Self.error(.unauthorized, "missing or wrong credentials") }
+            let query = request.uri.queryParameters
+            return await list(for: user, limit: query["limit"], after: query["after"])
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Broker
+import Logging
+import ServiceKit
+import ServiceLifecycle
+import Synchronization
+
+/// Stores and deletes what `offline-message` carries, in batches.
+///
+/// The consumer hands records over without waiting. While one batch is being written the
+/// next ones gather, and each write takes everything gathered (group commit): one record
+/// at a time when traffic is light, large unordered inserts when it is heavy, with no
+/// timer adding latency. A single writer keeps the records' order across batches. Each
+/// record is resolved once its batch is written.
+final class OfflineWriter: Service, Sendable {
+    /// Bounds one write; more gathered records wait for the next one.
+    static let maxBatch = 1000
+
+    private let buffer = Mutex<[ConsumedMessage]>([])
+    /// One pending wake-up is enough: a write takes everything buffered.
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let store: OfflineStore
+    private let deadLetters: DeadLetters
+    private let metrics: PersistenceMetrics
+    private let logger: Logger
+    private let resolve: @Sendable (ConsumedMessage) -> Void
+
+    init(
+        store: OfflineStore, deadLetters: DeadLetters, metrics: PersistenceMetrics, logger: Logger,
+        resolve: @escaping @Sendable (ConsumedMessage) -> Void
+    ) {
+        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.store = store
+        self.deadLetters = deadLetters
+        self.metrics = metrics
+        self.logger = logger
+        self.resolve = resolve
+    }
+
+    func submit(_ record: ConsumedMessage) {
+        buffer.withLock { $0.append(record) }
+        wake.yield()
+    }
+
+    /// Writes what was submitted so far, then lets `run` return.
+    func finish() {
+        wake.finish()
+    }
+
+    func run() async {
+        await withGracefulShutdownHandler {
+            for await _ in wakeups {
+                await writeBuffered()
+            }
+            await writeBuffered()
+        } onGracefulShutdown: { [self] in
+            finish()
+        }
+    }
+
+    private func writeBuffered() async {
+        while true {
+            let batch = buffer.withLock { buffered in
+                let batch = Array(buffered.prefix(Self.maxBatch))
+                buffered.removeFirst(batch.count)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            await write(batch)
+        }
+    }
+
+    private func write(_ batch: [ConsumedMessage]) async {
+        let events = batch.map(OfflineEvent.init)
+        for step in WriteStep.plan(events) {
+            // Shutting down with the database away: the batch stays unresolved and replays.
+            guard await retrying("offline write", logger: logger, { try await apply(step) }) else { return }
+        }
+        metrics.writeBatches.increment()
+        for (record, event) in zip(batch, events) {
+            if case .invalid(let reason) = event {
+                guard await deadLetters.park(record, reason: reason, logger: logger.tracking(TrackId.of(record))) else {
+                    continue
+                }
+            }
+            if case .ignoreEphemeral = event { metrics.ephemeralIgnored.increment() }
+            resolve(record)
+        }
+    }
+
+    private func apply(_ step: WriteStep) async throws {
+        switch step {
+        case .insert(let messages):
+            try await store.store(messages)
+            metrics.stored.increment(by: messages.count)
+        case .delete(let acknowledgements):
+            try await store.delete(acknowledgements)
+            metrics.acknowledged.increment(by: acknowledgements.count)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Broker
+import ChatProtocol
+import Foundation
+import MessagingTestSupport
+import ServiceKit
+import XCTest
+
+@testable import Persistence
+
+final class RedeliveryTests: XCTestCase {
+    func testConnectingRepublishesTheUsersStoredMessagesOldestFirstAndKeepsThem() async throws {
+        let harness = try await WorkersHarness()
+        let outputs = try RecordCollector(topics: [harness.topics.sendMessageTopic])
+        try await harness.test.store.store([
+            stored(offlineMessage("late", at: 300), sequence: 1),
+            stored(offlineMessage("early", at: 100), sequence: 2),
+            stored(offlineMessage("middle-2", at: 200), sequence: 4),
+            stored(offlineMessage("middle-1", at: 200), sequence: 3),
+            stored(offlineMessage("for-dave", to: "dave"), sequence: 5),
+        ])
+        try await harness.sendConnection("dave", .disconnected)
+        try await harness.sendConnection("carol", .connected)
+        try await harness.sendConnection("bob", .connected)
+        try await harness.waitUntilResolved(3)
+
+        let sent = try await outputs.wait(for: 4, on: harness.topics.sendMessageTopic)
+        XCTAssertEqual(try sent.map { try ChatMessage(protobuf: $0.value).id }, ["early", "middle-1", "middle-2", "late"])
+        XCTAssertEqual(Set(sent.map(\.key)), ["bob"])
+        XCTAssertEqual(sent.map { $0.headers.value(for: RecordHeaders.storedCopy) }, Array(repeating: "true", count: 4))
+        XCTAssertEqual(sent.map { TrackId.of($0) }, ["track-early", "track-middle-1", "track-middle-2", "track-late"])
+        let stored = try await harness.test.store.collection.count()
+        XCTAssertEqual(stored, 5, "redelivered messages stay until acked")
+
+        // Connecting again (another device) delivers them again: they are still not acked.
+        try await harness.sendConnection("bob", .connected)
+        _ = try await outputs.wait(for: 8, on: harness.topics.sendMessageTopic)
+        await outputs.close()
+        await harness.close()
+    }
+
+    func testABacklogLongerThanOnePageIsRedeliveredWhole() async throws {
+        let harness = try await WorkersHarness()
+        let outputs = try RecordCollector(topics: [harness.topics.sendMessageTopic])
+        let count = Redelivery.pageSize * 2 + 7
+        try await harness.test.store.store(
+            (0..<count).map { stored(offlineMessage("m\($0)", at: 1_000 + UInt64($0)), sequence: Int64($0)) })
+        try await harness.sendConnection("bob", .connected)
+        let sent = try await outputs.wait(for: count, on: harness.topics.sendMessageTopic)
+        XCTAssertEqual(try sent.map { try ChatMessage(protobuf: $0.value).id }, (0..<count).map { "m\($0)" })
+        await outputs.close()
+        await harness.close()
+    }
+}

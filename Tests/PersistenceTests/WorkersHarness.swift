@@ -1,0 +1,85 @@
+import Broker
+import ChatProtocol
+import Foundation
+import MessagingTestSupport
+import ServiceKit
+import Synchronization
+
+@testable import Persistence
+
+/// persistence's workers on fresh topics and a fresh database, fed by a real consumer as
+/// the service feeds them, with every record they resolve recorded.
+final class WorkersHarness: Sendable {
+    private final class Resolved: Sendable {
+        let records = Mutex<[ConsumedMessage]>([])
+    }
+
+    let topics: TopicOptions
+    let test: TestStore
+    let producer: BrokerProducer
+    private let consumer: BrokerConsumer
+    private let resolved = Resolved()
+    private let work: Task<Void, Never>
+
+    init() async throws {
+        let names = try await makeTopics(["offline-message", "user-connection-state", "send-message", "dead-letter"])
+        topics = try TopicOptions.parse([
+            "--offline-message-topic", names[0], "--user-connection-state-topic", names[1],
+            "--send-message-topic", names[2], "--dead-letter-topic", names[3],
+        ])
+        test = try await TestStore()
+        let configuration = try TestEnvironment.brokerConfiguration()
+        let logger = TestEnvironment.logger
+        producer = try BrokerProducer(configuration: configuration, logger: logger)
+        let consumer = try BrokerConsumer(
+            configuration: configuration, groupId: TestEnvironment.uniqueName("persistence"),
+            topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic], logger: logger)
+        let resolved = self.resolved
+        let workers = PersistenceWorkers(store: test.store, producer: producer, topics: topics, logger: logger) { record in
+            resolved.records.withLock { $0.append(record) }
+            consumer.resolve(record)
+        }
+        self.consumer = consumer
+        work = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await workers.writer.run() }
+                group.addTask { await workers.redelivery.run() }
+                for await record in consumer.messages {
+                    workers.handle(record)
+                }
+                workers.writer.finish()
+                workers.redelivery.finish()
+            }
+        }
+    }
+
+    var resolvedCount: Int { resolved.records.withLock { $0.count } }
+
+    func waitUntilResolved(_ count: Int, timeout: Duration = .seconds(20)) async throws {
+        try await eventually(timeout: timeout, "\(count) records resolved") { self.resolvedCount >= count }
+    }
+
+    /// Puts a message on `offline-message` as session-ms does: keyed by the recipient.
+    func sendOffline(_ message: ChatMessage, key: String? = nil) async throws {
+        try await producer.send(
+            topic: topics.offlineMessageTopic, key: key ?? message.destination, value: message.protobufData(),
+            headers: [TrackId.header("track-\(message.id)")])
+    }
+
+    func sendOffline(bytes: Data, key: String?) async throws {
+        try await producer.send(topic: topics.offlineMessageTopic, key: key, value: bytes)
+    }
+
+    func sendConnection(_ user: String, _ state: ConnectionState.State) async throws {
+        let event = ConnectionState(
+            user: user, state: state, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1", connectionId: "c-1", timestamp: 1)
+        _ = try await producer.enqueue(event, topic: topics.userConnectionStateTopic, trackId: "connect-\(user)").report()
+    }
+
+    func close() async {
+        await consumer.close()
+        await work.value
+        await producer.close()
+        await test.database.close()
+    }
+}
