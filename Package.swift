@@ -12,7 +12,9 @@ let package = Package(
         .library(name: "DocumentStore", targets: ["DocumentStore"]),
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
+        .library(name: "Auth", targets: ["Auth"]),
         .executable(name: "vartalap-admin", targets: ["VartalapAdmin"]),
+        .executable(name: "profile-ms", targets: ["ProfileService"]),
         .executable(name: "session-ms", targets: ["SessionService"]),
         .executable(name: "message-router", targets: ["MessageRouter"]),
         .executable(name: "persistence", targets: ["Persistence"]),
@@ -27,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -119,6 +125,51 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/PersistenceTests"),
+        .target(
+            name: "Auth",
+            dependencies: [
+                "DocumentStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Libs/Auth"),
+        .executableTarget(
+            name: "ProfileService",
+            dependencies: [
+                "Auth", "Broker", "ChatProtocol", "DocumentStore", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Services/ProfileService"),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth", "DocumentStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/AuthTests"),
+        .testTarget(
+            name: "ProfileServiceTests",
+            dependencies: [
+                "Auth", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Tests/ProfileServiceTests"),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], path: "Tests/BrokerTests"),
         .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),
