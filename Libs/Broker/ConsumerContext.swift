@@ -67,7 +67,16 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     private func pollLoop(_ handle: KafkaHandle) {
         let rk = handle.pointer
         var lastCommit = ContinuousClock.now
-        while !waitForRoomOrStop() {
+        var paused = false
+        while !condition.withLock({ stopRequested }) {
+            // Back-pressure pauses fetching instead of not polling: polling goes on, so
+            // the group never sees this member as stuck (max.poll.interval.ms).
+            let inFlight = condition.withLock { watermarks.inFlight }
+            if !paused, inFlight >= options.maxInFlight {
+                paused = setPaused(rk, true)
+            } else if paused, inFlight < options.maxInFlight / 2 {
+                paused = !setPaused(rk, false)
+            }
             if let message = rd_kafka_consumer_poll(rk, 100) {
                 hand(message)
                 rd_kafka_message_destroy(message)
@@ -92,14 +101,13 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Blocks while too much is in flight. Returns true once a stop was requested.
-    private func waitForRoomOrStop() -> Bool {
-        condition.withLock {
-            while !stopRequested, watermarks.inFlight >= options.maxInFlight {
-                _ = condition.wait(until: Date().addingTimeInterval(0.1))
-            }
-            return stopRequested
-        }
+    /// Pauses or resumes fetching for every assigned partition; true when it worked.
+    private func setPaused(_ rk: OpaquePointer, _ pause: Bool) -> Bool {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return false }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let result = pause ? rd_kafka_pause_partitions(rk, list) : rd_kafka_resume_partitions(rk, list)
+        return result == RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
     /// The pointer itself is needed, not a copy: librdkafka keeps headers and the

@@ -12,6 +12,7 @@ public struct ConsumerOptions: Sendable {
     public var sessionTimeoutMilliseconds: Int
     public var heartbeatIntervalMilliseconds: Int
     public var fetchWaitMaxMilliseconds: Int
+    public var maxPollIntervalMilliseconds: Int
 
     public init(
         maxInFlight: Int = 10_000,
@@ -20,7 +21,8 @@ public struct ConsumerOptions: Sendable {
         startFromEarliest: Bool = true,
         sessionTimeoutMilliseconds: Int = 6000,
         heartbeatIntervalMilliseconds: Int = 500,
-        fetchWaitMaxMilliseconds: Int = 10
+        fetchWaitMaxMilliseconds: Int = 50,
+        maxPollIntervalMilliseconds: Int = 10000
     ) {
         self.maxInFlight = maxInFlight
         self.commitInterval = commitInterval
@@ -29,6 +31,7 @@ public struct ConsumerOptions: Sendable {
         self.sessionTimeoutMilliseconds = sessionTimeoutMilliseconds
         self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
         self.fetchWaitMaxMilliseconds = fetchWaitMaxMilliseconds
+        self.maxPollIntervalMilliseconds = maxPollIntervalMilliseconds
     }
 
     func librdkafkaProperties(groupId: String) -> [String: String] {
@@ -40,6 +43,10 @@ public struct ConsumerOptions: Sendable {
             "auto.offset.reset": startFromEarliest ? "earliest" : "latest",
             "session.timeout.ms": String(sessionTimeoutMilliseconds),
             "heartbeat.interval.ms": String(heartbeatIntervalMilliseconds),
+            // Also the rebalance timeout: how long a group waits for members to rejoin.
+            // A broker that never expires a killed member (the local one) makes the group
+            // wait this long before a replacement gets its partitions.
+            "max.poll.interval.ms": String(maxPollIntervalMilliseconds),
             "fetch.wait.max.ms": String(fetchWaitMaxMilliseconds),
             // The local broker ignores fetch size caps; a large cap keeps a lagging
             // consumer from refusing its responses (INFRA.md).
