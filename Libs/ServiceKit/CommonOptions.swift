@@ -17,6 +17,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "Kafka consumer group; defaults to the app name (env KAFKA_CONSUMER_GROUP).")
     public var kafkaConsumerGroup: String = EnvironmentDefault.string("KAFKA_CONSUMER_GROUP", "")
 
+    @Option(help: "Static group membership: a stable id per instance, so a restarted instance takes its partitions back at once instead of after the group's timeouts (env KAFKA_GROUP_INSTANCE_ID).")
+    public var kafkaGroupInstanceId: String = EnvironmentDefault.string("KAFKA_GROUP_INSTANCE_ID", "")
+
     @Option(help: "plaintext, ssl, sasl_plaintext or sasl_ssl (env KAFKA_SECURITY_PROTOCOL).")
     public var kafkaSecurityProtocol: String = EnvironmentDefault.string("KAFKA_SECURITY_PROTOCOL", "plaintext")
 
@@ -96,7 +99,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
                 saslPassword: kafkaSaslPassword.nilIfEmpty,
                 caLocation: kafkaSslCaLocation.nilIfEmpty,
                 certificateLocation: kafkaSslCertificateLocation.nilIfEmpty,
-                keyLocation: kafkaSslKeyLocation.nilIfEmpty))
+                keyLocation: kafkaSslKeyLocation.nilIfEmpty),
+            extraProperties: kafkaGroupInstanceId.isEmpty ? [:] : ["group.instance.id": kafkaGroupInstanceId])
     }
 
     public var consumerGroup: String { kafkaConsumerGroup.isEmpty ? appName : kafkaConsumerGroup }

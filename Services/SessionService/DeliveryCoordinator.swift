@@ -18,6 +18,7 @@ actor DeliveryCoordinator {
     private struct Pending {
         /// Every record carrying this message (duplicates share one delivery).
         var records: [ConsumedMessage]
+        let recipient: String
         let message: ChatMessage
         let trackId: String
         /// Persistence holds a copy that the ack must delete.
@@ -82,13 +83,15 @@ actor DeliveryCoordinator {
     }
 
     private func accept(_ message: ChatMessage, record: ConsumedMessage, trackId: String) {
-        let key = AckKey(user: message.destination, messageId: message.id)
+        // The record key is the recipient; for a group copy the message's destination is
+        // the group, so the key is what says which member this copy is for.
+        let key = AckKey(user: record.key ?? message.destination, messageId: message.id)
         if pending[key] != nil {
             pending[key]?.records.append(record)
             return
         }
         pending[key] = Pending(
-            records: [record], message: message, trackId: trackId,
+            records: [record], recipient: key.user, message: message, trackId: trackId,
             hasStoredCopy: record.headers.value(for: RecordHeaders.storedCopy) == "true")
         chain(for: key.user) { [self] in await self.attempt(key) }
     }
@@ -157,7 +160,7 @@ actor DeliveryCoordinator {
             return
         }
         await handOn(
-            entry.message, topic: topics.offlineMessageTopic, key: entry.message.destination, trackId: entry.trackId,
+            entry.message, topic: topics.offlineMessageTopic, key: entry.recipient, trackId: entry.trackId,
             resolving: entry.records)
     }
 

@@ -38,7 +38,13 @@ struct SessionCommand: AsyncParsableCommand {
             await coordinator.handle(record)
         }
         let application = environment.makeApplication(environment.makeRouter().buildResponder())
-        try await environment.run([ProducerService(producer), consumerService, application])
+        // The HTTP client must be shut down on every path, a failed start included.
+        do {
+            try await environment.run([ProducerService(producer), consumerService, application])
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
         try await http.shutdown()
         await store.close()
     }
