@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "vartalap-admin", targets: ["VartalapAdmin"]),
         .executable(name: "profile-ms", targets: ["ProfileService"]),
         .executable(name: "session-ms", targets: ["SessionService"]),
+        .executable(name: "ws-gateway", targets: ["Gateway"]),
         .executable(name: "message-router", targets: ["MessageRouter"]),
         .executable(name: "persistence", targets: ["Persistence"]),
     ],
@@ -170,6 +171,24 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Tests/ProfileServiceTests"),
+        .executableTarget(
+            name: "Gateway",
+            dependencies: [
+                "ServiceKit", "Auth", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            path: "Services/Gateway"),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "ChatProtocol"], path: "Tests/GatewayTests"),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "ChatProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            path: "Tests/EndToEndTests"),
         .testTarget(name: "BrokerTests", dependencies: ["Broker"], path: "Tests/BrokerTests"),
         .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Auth
+import Broker
+import DocumentStore
+import Hummingbird
+import HummingbirdWebSocket
+import ServiceKit
+
+/// The WebSocket gateway: clients' sockets and REST send on the public port (behind
+/// nginx); health, metrics and the internal `/send` for session-ms on the HTTP port.
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ws-gateway",
+        abstract: "Vartalap WebSocket gateway: accepts client messages and pushes deliveries to sockets.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var topics: TopicOptions
+    @OptionGroup var gateway: GatewayOptions
+
+    func run() async throws {
+        let environment = ServiceEnvironment.bootstrap(common)
+        let logger = environment.logger
+        let gatewayId = gateway.gatewayId.isEmpty ? common.appName : gateway.gatewayId
+        let internalURL =
+            gateway.gatewayInternalUrl.isEmpty ? "http://\(common.httpHost):\(common.httpPort)" : gateway.gatewayInternalUrl
+
+        let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
+        let store = try DocumentStore(uri: common.mongoUrl)
+        let verifier = AccessKeyVerifier(store: store, database: common.mongoDatabase, logger: logger)
+        let authenticate: @Sendable (HTTPFields) async throws -> String? = { headers in
+            guard let credentials = CredentialExtractor.credentials(from: headers) else { return nil }
+            return try await verifier.verify(credentials) ? credentials.username : nil
+        }
+        let intake = MessageIntake(
+            producer: producer, topics: topics, gatewayId: gatewayId, maxMessageBytes: gateway.maxMessageBytes, logger: logger)
+        let registry = ConnectionRegistry()
+        let events = ConnectionEvents(
+            producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayURL: internalURL,
+            logger: logger)
+
+        // Frames up to 4x the message limit are read and refused with an error frame;
+        // larger ones close that socket with 1009.
+        let maxFrameBytes = gateway.maxMessageBytes * 4
+        let publicRouter = Router(context: BasicWebSocketRequestContext.self)
+        WebSocketRoutes(
+            authenticate: authenticate, intake: intake, registry: registry, events: events,
+            rateLimitPerSecond: gateway.rateLimitPerSecond, rateLimitBurst: gateway.rateLimitBurst,
+            maxFrameBytes: maxFrameBytes, logger: logger
+        ).add(to: publicRouter)
+        RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100).add(to: publicRouter)
+        let publicApplication = Application(
+            router: publicRouter,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: publicRouter,
+                configuration: HTTP1WebSocketUpgradeChannel.Configuration(ws: WebSocketServerConfiguration(maxFrameSize: maxFrameBytes))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(gateway.publicHost, port: gateway.publicPort), serverName: gatewayId),
+            logger: logger)
+
+        let internalRouter = environment.makeRouter()
+        InternalSendRoutes(registry: registry, logger: logger).add(to: internalRouter)
+        let internalApplication = environment.makeApplication(internalRouter.buildResponder())
+
+        try await environment.run([ProducerService(producer), internalApplication, publicApplication])
+        await store.close()
+    }
+}

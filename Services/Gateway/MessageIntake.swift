@@ -1,0 +1,83 @@
+import Broker
+import ChatProtocol
+import Foundation
+import Logging
+import Metrics
+import ServiceKit
+
+/// Turns one client message (a WebSocket frame or one element of a REST batch) into a
+/// broker record: decode, check, stamp, enqueue. Shared by both entry points so they
+/// cannot drift apart.
+struct MessageIntake: Sendable {
+    enum Outcome: Sendable {
+        /// Enqueued; the server ack may go out once `delivery` reports success.
+        case accepted(ChatMessage, Delivery)
+        /// A CLIENT_ACK, enqueued on `client-ack`; it never gets a server ack.
+        case clientAck(Delivery)
+        /// Refused: send this error frame instead of a server ack (nil: stay silent).
+        case rejected(ChatMessage?)
+    }
+
+    let producer: BrokerProducer
+    let newMessageTopic: String
+    let clientAckTopic: String
+    let gatewayId: String
+    let maxMessageBytes: Int
+    let logger: Logger
+    private let accepted = Counter(label: "gateway_messages_accepted_total")
+    private let rejectedCounter = Counter(label: "gateway_messages_rejected_total")
+
+    init(producer: BrokerProducer, topics: TopicOptions, gatewayId: String, maxMessageBytes: Int, logger: Logger) {
+        self.producer = producer
+        self.newMessageTopic = topics.newMessageTopic
+        self.clientAckTopic = topics.clientAckTopic
+        self.gatewayId = gatewayId
+        self.maxMessageBytes = maxMessageBytes
+        self.logger = logger
+    }
+
+    /// Checks a message before anything is enqueued, so a REST batch can be refused whole.
+    func decode(_ bytes: Data, format: FrameFormat, user: String) -> Result<ChatMessage, Rejection> {
+        guard bytes.count <= maxMessageBytes else {
+            return .failure(Rejection(
+                id: format.messageId(inUndecodable: bytes), error: .tooLarge(size: bytes.count, limit: maxMessageBytes)))
+        }
+        do {
+            var message = try format.decode(bytes, user: user)
+            guard message.type != .serverAck else {
+                return .failure(Rejection(id: message.id, error: .invalidValue(field: "head.contentType", value: "SERVER_ACK")))
+            }
+            message.serverId = "\(gatewayId):\(UUID().uuidString.lowercased())"
+            message.serverTimestamp = Clock.milliseconds()
+            return .success(message)
+        } catch {
+            return .failure(Rejection(id: format.messageId(inUndecodable: bytes), error: error))
+        }
+    }
+
+    func enqueue(_ message: ChatMessage, trackId: String) async -> Outcome {
+        do {
+            if message.type == .clientAck {
+                let delivery = try await producer.enqueue(message, topic: clientAckTopic, key: message.source, trackId: trackId)
+                return .clientAck(delivery)
+            }
+            let delivery = try await producer.enqueue(message, topic: newMessageTopic, key: message.destination, trackId: trackId)
+            accepted.increment()
+            return .accepted(message, delivery)
+        } catch {
+            logger.tracking(trackId).error("could not enqueue a message", metadata: ["reason": "\(error)"])
+            return .rejected(ChatMessage.errorFrame(id: message.id, to: message.source, code: 503, reason: "temporarily unable to accept messages"))
+        }
+    }
+
+    func reject(_ rejection: Rejection, user: String) -> Outcome {
+        rejectedCounter.increment()
+        logger.notice("rejected a client message", metadata: ["user": "\(user)", "reason": "\(rejection.error.description)"])
+        return .rejected(ChatMessage.errorFrame(id: rejection.id, to: user, error: rejection.error))
+    }
+
+    struct Rejection: Error {
+        let id: String?
+        let error: ProtocolError
+    }
+}
