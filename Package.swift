@@ -105,23 +105,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/Persistence"),
-        // Helpers shared by the service tests: test servers, topics, collectors, service processes.
+        // Helpers shared by the test targets: waiting for conditions, topics, collectors, service processes.
         .target(
-            name: "MessagingTestSupport",
+            name: "TestSupport",
             dependencies: ["Broker", .product(name: "AsyncHTTPClient", package: "async-http-client")],
-            path: "Tests/MessageRouterTests/Support"),
+            path: "Tests/Support"),
         .testTarget(
             name: "MessageRouterTests",
             dependencies: [
-                "MessageRouter", "MessagingTestSupport", "ServiceKit", "Broker", "ChatProtocol",
+                "MessageRouter", "TestSupport", "ServiceKit", "Broker", "ChatProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Tests/MessageRouterTests",
-            exclude: ["Support"]),
+            path: "Tests/MessageRouterTests"),
         .testTarget(
             name: "PersistenceTests",
             dependencies: [
-                "Persistence", "MessagingTestSupport", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                "Persistence", "TestSupport", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -152,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "AuthTests",
             dependencies: [
-                "Auth", "DocumentStore",
+                "Auth", "DocumentStore", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -161,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "ProfileServiceTests",
             dependencies: [
-                "Auth", "Broker", "ChatProtocol", "DocumentStore",
+                "Auth", "Broker", "ChatProtocol", "DocumentStore", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -184,12 +183,12 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "ChatProtocol",
+                "ChatProtocol", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             path: "Tests/EndToEndTests"),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker"], path: "Tests/BrokerTests"),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], path: "Tests/BrokerTests"),
         .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),
         .testTarget(

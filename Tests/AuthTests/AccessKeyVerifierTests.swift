@@ -2,6 +2,7 @@ import Auth
 import DocumentStore
 import Foundation
 import Logging
+import TestSupport
 import XCTest
 
 /// The shared verification every client-facing service uses, against the test stack's
@@ -120,15 +121,3 @@ final class AccessKeyVerifierTests: XCTestCase {
     }
 }
 
-/// Waits until `condition` holds, checking every 20 ms, failing after `timeout`.
-func eventually(
-    timeout: Duration = .seconds(10), _ what: String, file: StaticString = #filePath, line: UInt = #line,
-    _ condition: @Sendable () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    XCTFail("timed out waiting for \(what)", file: file, line: line)
-}

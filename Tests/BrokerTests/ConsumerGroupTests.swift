@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import TestSupport
 import XCTest
 
 final class ConsumerGroupTests: XCTestCase {

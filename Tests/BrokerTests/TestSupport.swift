@@ -2,6 +2,7 @@ import Broker
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import XCTest
 
 /// The broker the test run started (Deployment/local/stack test sets it).
@@ -25,21 +26,6 @@ func uniqueName(_ prefix: String) -> String {
     "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
 }
 
-/// Waits until `condition` holds, checking every 20 ms, failing after `timeout`.
-func eventually(
-    timeout: Duration = .seconds(15), _ what: String,
-    file: StaticString = #filePath, line: UInt = #line,
-    _ condition: @Sendable () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    XCTFail("timed out waiting for \(what)", file: file, line: line)
-    throw TestSetupError.missingEnvironment
-}
-
 /// Drains a consumer's messages in the background so tests can wait on what arrived.
 final class MessageCollector: Sendable {
     private final class Store: Sendable {
@@ -61,8 +47,8 @@ final class MessageCollector: Sendable {
     var messages: [ConsumedMessage] { store.received.withLock { $0 } }
     var count: Int { store.received.withLock { $0.count } }
 
-    func waitForCount(_ count: Int, file: StaticString = #filePath, line: UInt = #line) async throws -> [ConsumedMessage] {
-        try await eventually("\(count) messages", file: file, line: line) { self.count >= count }
+    func waitForCount(_ count: Int) async throws -> [ConsumedMessage] {
+        try await eventually("\(count) messages") { self.count >= count }
         return messages
     }
 }

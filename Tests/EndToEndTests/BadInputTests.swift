@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Bad input gets a clear error, the connection survives, and nothing is lost.

@@ -1,5 +1,6 @@
 import ChatProtocol
 import Foundation
+import TestSupport
 import XCTest
 
 /// A protobuf ("binary") client and a JSON client talk to each other.

@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import Synchronization
+import TestSupport
 import XCTest
 
 /// A client as the apps are: a WebSocket through nginx, JSON (or protobuf) frames.
@@ -161,15 +162,15 @@ final class ChatClient: Sendable {
     var messages: [Frame] { frames.filter { $0.from != "server" } }
 
     func waitForFrame(
-        timeout: Duration = .seconds(20), _ what: String, file: StaticString = #filePath, line: UInt = #line,
+        timeout: Duration = .seconds(20), _ what: String,
         where predicate: @escaping @Sendable (Frame) -> Bool
     ) async throws -> Frame {
-        try await eventually(timeout: timeout, what, file: file, line: line) { self.frames.contains(where: predicate) }
+        try await eventually(timeout: timeout, what) { self.frames.contains(where: predicate) }
         return frames.first(where: predicate)!
     }
 
-    func waitForMessages(_ count: Int, timeout: Duration = .seconds(30), file: StaticString = #filePath, line: UInt = #line) async throws -> [Frame] {
-        try await eventually(timeout: timeout, "\(count) messages for \(user)", file: file, line: line) { self.messages.count >= count }
+    func waitForMessages(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [Frame] {
+        try await eventually(timeout: timeout, "\(count) messages for \(user)") { self.messages.count >= count }
         return messages
     }
 }

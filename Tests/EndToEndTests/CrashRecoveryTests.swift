@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `kill -9` of a service in the middle of a stream: after a restart every server-acked

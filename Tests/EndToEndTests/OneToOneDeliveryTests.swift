@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The V2 one-to-one flow through nginx, the gateway, the router, session-ms and

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TestSupport
 import XCTest
 
 /// The throwaway stack `Deployment/local/stack test` started: nginx in front of every
@@ -57,20 +58,5 @@ enum TestStack {
         ["user": user, "accesskey": key]
     }
 
-    enum StackError: Error { case notRunning, loginFailed, timeout(String) }
-}
-
-/// Waits until `condition` holds, checking every 20 ms, failing after `timeout`.
-func eventually(
-    timeout: Duration = .seconds(20), _ what: String,
-    file: StaticString = #filePath, line: UInt = #line,
-    _ condition: @Sendable () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    XCTFail("timed out waiting for \(what)", file: file, line: line)
-    throw TestStack.StackError.timeout(what)
+    enum StackError: Error { case notRunning, loginFailed }
 }

@@ -1,7 +1,7 @@
 import Broker
 import ChatProtocol
 import Foundation
-import MessagingTestSupport
+import TestSupport
 import ServiceKit
 import Synchronization
 

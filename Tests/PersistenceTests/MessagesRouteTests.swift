@@ -3,7 +3,7 @@ import ChatProtocol
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import MessagingTestSupport
+import TestSupport
 import XCTest
 
 @testable import Persistence

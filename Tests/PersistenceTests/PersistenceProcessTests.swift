@@ -3,7 +3,7 @@ import Broker
 import ChatProtocol
 import DocumentStore
 import Foundation
-import MessagingTestSupport
+import TestSupport
 import ServiceKit
 import XCTest
 

@@ -1,7 +1,7 @@
 import ChatProtocol
 import DocumentStore
 import Foundation
-import MessagingTestSupport
+import TestSupport
 
 @testable import Persistence
 

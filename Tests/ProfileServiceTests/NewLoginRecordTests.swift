@@ -3,6 +3,7 @@ import ChatProtocol
 import Foundation
 import Logging
 import Synchronization
+import TestSupport
 import XCTest
 
 final class NewLoginRecordTests: XCTestCase {

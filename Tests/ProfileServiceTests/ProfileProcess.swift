@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import TestSupport
 import XCTest
 
 /// A profile-ms of its own for a test, started from the build's binary against the test

@@ -7,7 +7,7 @@ import XCTest
 /// The throwaway stack `Deployment/local/stack test` started (nginx, profile-ms with the
 /// dev identity provider, broker, database), read from the variables it exports.
 enum TestStack {
-    enum SetupError: Error { case missing(String), timeout(String), unexpected(String) }
+    enum SetupError: Error { case missing(String), unexpected(String) }
 
     static func environment(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
@@ -83,19 +83,6 @@ enum HTTP {
     }
 }
 
-/// Waits until `condition` holds, checking every 20 ms, failing after `timeout`.
-func eventually(
-    timeout: Duration = .seconds(20), _ what: String, file: StaticString = #filePath, line: UInt = #line,
-    _ condition: @Sendable () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    XCTFail("timed out waiting for \(what)", file: file, line: line)
-    throw TestStack.SetupError.timeout(what)
-}
 
 /// Runs `body` with a connection to the test stack's database, closed afterwards.
 func withTestStore<T: Sendable>(_ body: (DocumentStore) async throws -> T) async throws -> T {
