@@ -17,6 +17,7 @@ struct WebSocketRoutes: Sendable {
     let rateLimitBurst: Int
     let maxFrameBytes: Int
     let logger: Logger
+    private let openConnections = Gauge(label: "gateway_open_connections")
 
     func add(to router: Router<BasicWebSocketRequestContext>) {
         // The router treats "/wss/" (what nginx forwards) and "/wss" as one path.
@@ -41,7 +42,7 @@ struct WebSocketRoutes: Sendable {
 
     private func run(_ connection: ClientConnection, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         registry.add(connection)
-        Gauge(label: "gateway_open_connections").record(registry.count)
+        openConnections.record(registry.count)
         await events.publish(.connected, connection)
         let logger = self.logger
         await withTaskGroup(of: Void.self) { group in
@@ -56,7 +57,7 @@ struct WebSocketRoutes: Sendable {
             registry.remove(connection)
             connection.finish()
         }
-        Gauge(label: "gateway_open_connections").record(registry.count)
+        openConnections.record(registry.count)
         await events.publish(.disconnected, connection)
     }
 
