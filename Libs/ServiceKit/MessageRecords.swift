@@ -5,8 +5,10 @@ import Foundation
 /// How services put protocol values on the broker: protobuf values, keyed as FLOWS.md
 /// says, with the track id in a header.
 extension BrokerProducer {
-    public func enqueue(_ message: ChatMessage, topic: String, key: String, trackId: String) async throws -> Delivery {
-        try await enqueue(topic: topic, key: key, value: message.protobufData(), headers: [TrackId.header(trackId)])
+    public func enqueue(
+        _ message: ChatMessage, topic: String, key: String, trackId: String, headers: [BrokerHeader] = []
+    ) async throws -> Delivery {
+        try await enqueue(topic: topic, key: key, value: message.protobufData(), headers: [TrackId.header(trackId)] + headers)
     }
 
     public func enqueue(_ state: ConnectionState, topic: String, trackId: String) async throws -> Delivery {
@@ -25,6 +27,8 @@ extension BrokerProducer {
 /// Header names with a meaning between services.
 public enum RecordHeaders {
     /// Set (to "true") by persistence on messages it redelivers from storage: the ack of
-    /// such a message must reach persistence so the stored copy is deleted.
+    /// such a message must reach persistence so the stored copy is deleted. session-ms keeps
+    /// it on such a message when it hands it back undelivered, so persistence knows the
+    /// copy came round once already and does not send it straight out again.
     public static let storedCopy = "stored-copy"
 }

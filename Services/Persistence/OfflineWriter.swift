@@ -20,17 +20,21 @@ final class OfflineWriter: Service, Sendable {
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let store: OfflineStore
+    private let publisher: StoredCopyPublisher
+    private let connectedUsers: ConnectedUsers
     private let deadLetters: DeadLetters
     private let metrics: PersistenceMetrics
     private let logger: Logger
     private let resolve: @Sendable (ConsumedMessage) -> Void
 
     init(
-        store: OfflineStore, deadLetters: DeadLetters, metrics: PersistenceMetrics, logger: Logger,
-        resolve: @escaping @Sendable (ConsumedMessage) -> Void
+        store: OfflineStore, publisher: StoredCopyPublisher, connectedUsers: ConnectedUsers, deadLetters: DeadLetters,
+        metrics: PersistenceMetrics, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
     ) {
         (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.store = store
+        self.publisher = publisher
+        self.connectedUsers = connectedUsers
         self.deadLetters = deadLetters
         self.metrics = metrics
         self.logger = logger
@@ -77,6 +81,7 @@ final class OfflineWriter: Service, Sendable {
             guard await retrying("offline write", logger: logger, { try await apply(step) }) else { return }
         }
         metrics.writeBatches.increment()
+        await publishToConnectedRecipients(zip(batch, events))
         for (record, event) in zip(batch, events) {
             if case .invalid(let reason) = event {
                 guard await deadLetters.park(record, reason: reason, logger: logger.tracking(TrackId.of(record))) else {
@@ -85,6 +90,27 @@ final class OfflineWriter: Service, Sendable {
             }
             if case .ignoreEphemeral = event { metrics.ephemeralIgnored.increment() }
             resolve(record)
+        }
+    }
+
+    /// A message stored for a recipient who is connected missed the CONNECTED redelivery:
+    /// it goes out again now. Not a stored copy that came back undelivered, though: its
+    /// recipient is connected but not acking, and sending it round again would loop until
+    /// the recipient disconnects; it waits for the next connect instead.
+    private func publishToConnectedRecipients(_ written: Zip2Sequence<[ConsumedMessage], [OfflineEvent]>) async {
+        let missed = written.compactMap { record, event -> StoredMessage? in
+            guard case .store(let stored) = event, record.headers.value(for: RecordHeaders.storedCopy) != "true",
+                connectedUsers.isConnected(stored.recipient)
+            else { return nil }
+            return stored
+        }
+        guard !missed.isEmpty else { return }
+        do {
+            try await publisher.publish(missed)
+            metrics.redelivered.increment(by: missed.count)
+        } catch {
+            // They stay stored: the next connect or `GET /messages` still finds them.
+            logger.warning("could not publish messages stored for connected users", metadata: ["reason": "\(error)"])
         }
     }
 

@@ -14,9 +14,13 @@ struct PersistenceWorkers: Sendable {
     ) {
         let metrics = PersistenceMetrics()
         let deadLetters = DeadLetters(producer: producer, topic: topics.deadLetterTopic, metrics: metrics)
-        writer = OfflineWriter(store: store, deadLetters: deadLetters, metrics: metrics, logger: logger, resolve: resolve)
+        let publisher = StoredCopyPublisher(producer: producer, sendMessageTopic: topics.sendMessageTopic)
+        let connectedUsers = ConnectedUsers()
+        writer = OfflineWriter(
+            store: store, publisher: publisher, connectedUsers: connectedUsers, deadLetters: deadLetters,
+            metrics: metrics, logger: logger, resolve: resolve)
         redelivery = Redelivery(
-            store: store, producer: producer, sendMessageTopic: topics.sendMessageTopic, deadLetters: deadLetters,
+            store: store, publisher: publisher, connectedUsers: connectedUsers, deadLetters: deadLetters,
             metrics: metrics, logger: logger, resolve: resolve)
         offlineMessageTopic = topics.offlineMessageTopic
     }

@@ -15,21 +15,21 @@ final class Redelivery: Service, Sendable {
     private let events: AsyncStream<ConsumedMessage>
     private let intake: AsyncStream<ConsumedMessage>.Continuation
     private let store: OfflineStore
-    private let producer: BrokerProducer
-    private let sendMessageTopic: String
+    private let publisher: StoredCopyPublisher
+    private let connectedUsers: ConnectedUsers
     private let deadLetters: DeadLetters
     private let metrics: PersistenceMetrics
     private let logger: Logger
     private let resolve: @Sendable (ConsumedMessage) -> Void
 
     init(
-        store: OfflineStore, producer: BrokerProducer, sendMessageTopic: String, deadLetters: DeadLetters,
+        store: OfflineStore, publisher: StoredCopyPublisher, connectedUsers: ConnectedUsers, deadLetters: DeadLetters,
         metrics: PersistenceMetrics, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
     ) {
         (events, intake) = AsyncStream<ConsumedMessage>.makeStream()
         self.store = store
-        self.producer = producer
-        self.sendMessageTopic = sendMessageTopic
+        self.publisher = publisher
+        self.connectedUsers = connectedUsers
         self.deadLetters = deadLetters
         self.metrics = metrics
         self.logger = logger
@@ -65,11 +65,14 @@ final class Redelivery: Service, Sendable {
             if await deadLetters.park(record, reason: "\(error)", logger: log) { resolve(record) }
             return
         }
-        guard event.state == .connected else { return resolve(record) }
         guard !event.user.isEmpty else {
             if await deadLetters.park(record, reason: "connection state without user", logger: log) { resolve(record) }
             return
         }
+        // Marked connected before the store is read: a message stored meanwhile is either
+        // in what is read below or published by the writer when it stores it.
+        connectedUsers.apply(event)
+        guard event.state == .connected else { return resolve(record) }
         guard await retrying("redelivery", logger: log, { try await redeliver(to: event.user, logger: log) }) else { return }
         resolve(record)
     }
@@ -81,12 +84,7 @@ final class Redelivery: Service, Sendable {
         var cursor: PageCursor?
         repeat {
             let page = try await store.page(of: user, after: cursor, limit: Self.pageSize)
-            for stored in page.messages {
-                let headers = [TrackId.header(stored.trackId), BrokerHeader(name: RecordHeaders.storedCopy, string: "true")]
-                deliveries.append(
-                    try await producer.enqueue(
-                        topic: sendMessageTopic, key: user, value: stored.message.protobufData(), headers: headers))
-            }
+            deliveries += try await publisher.enqueue(page.messages)
             cursor = page.next
         } while cursor != nil
         for delivery in deliveries {

@@ -159,9 +159,10 @@ actor DeliveryCoordinator {
             entry.records.forEach(consumer.resolve)
             return
         }
+        let headers = entry.hasStoredCopy ? [BrokerHeader(name: RecordHeaders.storedCopy, string: "true")] : []
         await handOn(
             entry.message, topic: topics.offlineMessageTopic, key: entry.recipient, trackId: entry.trackId,
-            resolving: entry.records)
+            headers: headers, resolving: entry.records)
     }
 
     private func apply(_ event: ConnectionState, record: ConsumedMessage, trackId: String) async {
@@ -177,9 +178,12 @@ actor DeliveryCoordinator {
 
     /// Produces and resolves `records` once the broker has it; a failure leaves them
     /// unresolved, so they are consumed again after a restart instead of being lost.
-    private func handOn(_ message: ChatMessage, topic: String, key: String, trackId: String, resolving records: [ConsumedMessage]) async {
+    private func handOn(
+        _ message: ChatMessage, topic: String, key: String, trackId: String, headers: [BrokerHeader] = [],
+        resolving records: [ConsumedMessage]
+    ) async {
         do {
-            try await producer.enqueue(message, topic: topic, key: key, trackId: trackId).report()
+            try await producer.enqueue(message, topic: topic, key: key, trackId: trackId, headers: headers).report()
             records.forEach(consumer.resolve)
         } catch {
             logger.tracking(trackId).error("could not hand a message on", metadata: ["topic": "\(topic)", "reason": "\(error)"])

@@ -29,10 +29,11 @@ final class ChatClient: Sendable {
         self.outgoing = outgoing
     }
 
-    /// Opens a socket; throws when the upgrade is refused (e.g. 401).
+    /// Opens a socket, through nginx unless `url` names another endpoint; throws when the
+    /// upgrade is refused (e.g. 401).
     static func connect(
         _ user: String, key: String?, format: String = "text", ack: Bool = true, autoAck: Bool = true,
-        useCookies: Bool = false
+        useCookies: Bool = false, url: String? = nil
     ) async throws -> ChatClient {
         let (frames, outgoing) = AsyncStream<WebSocketOutboundWriter.OutboundFrame>.makeStream()
         let client = ChatClient(user: user, autoAck: autoAck, outgoing: outgoing)
@@ -45,7 +46,7 @@ final class ChatClient: Sendable {
                 headers[HTTPField.Name("accesskey")!] = key
             }
         }
-        let url = try TestStack.webSocketURL(format: format, ack: ack)
+        let url = try url ?? TestStack.webSocketURL(format: format, ack: ack)
         var logger = Logger(label: "chat-client")
         logger.logLevel = .critical
         let run = Task {

@@ -50,4 +50,33 @@ final class RedeliveryTests: XCTestCase {
         await outputs.close()
         await harness.close()
     }
+
+    /// The connect-time race: a message stored after its recipient's CONNECTED was handled
+    /// would otherwise wait for the next connect.
+    func testAMessageStoredWhileItsRecipientIsConnectedGoesOutAtOnceButAStoredCopyDoesNotLoop() async throws {
+        let harness = try await WorkersHarness()
+        let outputs = try RecordCollector(topics: [harness.topics.sendMessageTopic])
+        try await harness.sendConnection("bob", .connected)
+        try await harness.waitUntilResolved(1)
+        try await harness.sendOffline(offlineMessage("m1", at: 100))
+        // Came round once already (redelivered, not acked): stored, not sent out again.
+        try await harness.sendOffline(offlineMessage("m2", at: 200), storedCopy: true)
+        try await harness.waitUntilResolved(3)
+        try await harness.sendConnection("bob", .disconnected)
+        try await harness.waitUntilResolved(4)
+        try await harness.sendOffline(offlineMessage("m3", at: 300))
+        try await harness.waitUntilResolved(5)
+        try await harness.sendConnection("bob", .connected)
+        try await harness.waitUntilResolved(6)
+        try await harness.sendOffline(offlineMessage("m4", at: 400))
+
+        // All of bob's outputs share one partition, so their order is the order they were
+        // sent: a forwarded m2, or an m3 forwarded while bob was away, would show up before m4.
+        let sent = try await outputs.wait(for: 5, on: harness.topics.sendMessageTopic)
+        let expected = ["m1", "m1", "m2", "m3", "m4"]
+        XCTAssertEqual(try sent.map { try ChatMessage(protobuf: $0.value).id }, expected)
+        XCTAssertEqual(sent.map { $0.headers.value(for: RecordHeaders.storedCopy) }, Array(repeating: "true", count: 5))
+        await outputs.close()
+        await harness.close()
+    }
 }

@@ -60,10 +60,13 @@ final class WorkersHarness: Sendable {
     }
 
     /// Puts a message on `offline-message` as session-ms does: keyed by the recipient.
-    func sendOffline(_ message: ChatMessage, key: String? = nil) async throws {
+    /// `storedCopy`: as session-ms hands back a redelivered message that went unacked again.
+    func sendOffline(_ message: ChatMessage, key: String? = nil, storedCopy: Bool = false) async throws {
+        var headers = [TrackId.header("track-\(message.id)")]
+        if storedCopy { headers.append(BrokerHeader(name: RecordHeaders.storedCopy, string: "true")) }
         try await producer.send(
             topic: topics.offlineMessageTopic, key: key ?? message.destination, value: message.protobufData(),
-            headers: [TrackId.header("track-\(message.id)")])
+            headers: headers)
     }
 
     func sendOffline(bytes: Data, key: String?) async throws {

@@ -1,0 +1,28 @@
+import Broker
+import ServiceKit
+
+/// Publishes stored messages to `send-message` for another delivery attempt, marked as
+/// stored copies so their acks come back to persistence and delete them.
+struct StoredCopyPublisher: Sendable {
+    let producer: BrokerProducer
+    let sendMessageTopic: String
+
+    /// Enqueues `messages` in order; the caller awaits the returned deliveries.
+    func enqueue(_ messages: [StoredMessage]) async throws -> [Delivery] {
+        var deliveries: [Delivery] = []
+        deliveries.reserveCapacity(messages.count)
+        for stored in messages {
+            let headers = [TrackId.header(stored.trackId), BrokerHeader(name: RecordHeaders.storedCopy, string: "true")]
+            deliveries.append(
+                try await producer.enqueue(
+                    topic: sendMessageTopic, key: stored.recipient, value: stored.message.protobufData(), headers: headers))
+        }
+        return deliveries
+    }
+
+    func publish(_ messages: [StoredMessage]) async throws {
+        for delivery in try await enqueue(messages) {
+            _ = try await delivery.report()
+        }
+    }
+}
