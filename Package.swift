@@ -19,6 +19,8 @@ let package = Package(
         .executable(name: "ws-gateway", targets: ["Gateway"]),
         .executable(name: "message-router", targets: ["MessageRouter"]),
         .executable(name: "persistence", targets: ["Persistence"]),
+        .executable(name: "group-ms", targets: ["GroupService"]),
+        .executable(name: "group-router", targets: ["GroupRouter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -135,10 +137,44 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Libs/Auth"),
+        // Groups, their membership rules and events: shared by group-ms and group-router.
+        .target(
+            name: "Groups",
+            dependencies: ["ChatProtocol", "DocumentStore"],
+            path: "Libs/Groups"),
+        .executableTarget(
+            name: "GroupService",
+            dependencies: [
+                "Auth", "Broker", "ChatProtocol", "DocumentStore", "Groups", "PublicAPI", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Services/GroupService"),
+        .executableTarget(
+            name: "GroupRouter",
+            dependencies: [
+                "Broker", "ChatProtocol", "DocumentStore", "Groups", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/GroupRouter"),
+        .testTarget(
+            name: "GroupTests",
+            dependencies: ["Groups", "ChatProtocol", "DocumentStore", "TestSupport"],
+            path: "Tests/GroupTests"),
+        // The public REST API's JSON conventions: error shape, body decoding, error middleware.
+        .target(
+            name: "PublicAPI",
+            dependencies: ["Broker", "DocumentStore", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Libs/PublicAPI"),
         .executableTarget(
             name: "ProfileService",
             dependencies: [
-                "Auth", "Broker", "ChatProtocol", "DocumentStore", "ServiceKit",
+                "Auth", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI", "ServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

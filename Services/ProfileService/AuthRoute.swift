@@ -1,6 +1,7 @@
 import Auth
 import HTTPTypes
 import Hummingbird
+import PublicAPI
 
 /// `GET /auth`, for nginx's `auth_request`: 200 with the verified user in
 /// `X-Vartalap-User`, or 401. Served on profile-ms's own port only, never through nginx.

@@ -1,6 +1,7 @@
 import Auth
 import HTTPTypes
 import Hummingbird
+import PublicAPI
 
 /// A login as PROTOCOL.md describes it: body `{username, authToken, notificationToken,
 /// deviceId="default", messageVersion=2.1}`, where the app sends the token in header

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import PublicAPI
 import ServiceKit
 
 /// `POST /login`: checks the identity token, registers the user on first login, issues a

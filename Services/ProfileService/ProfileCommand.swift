@@ -4,6 +4,7 @@ import Auth
 import Broker
 import DocumentStore
 import Hummingbird
+import PublicAPI
 import ServiceKit
 
 /// profile-ms: logins (identity token in, access key out), the access-key check nginx asks

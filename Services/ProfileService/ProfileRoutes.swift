@@ -1,5 +1,6 @@
 import Auth
 import Hummingbird
+import PublicAPI
 
 /// The authenticated routes: the caller's profile, contact book sync and logout, each
 /// also under the older path shipped apps still call (PROTOCOL.md).

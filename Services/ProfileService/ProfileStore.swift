@@ -1,5 +1,6 @@
 import DocumentStore
 import Foundation
+import PublicAPI
 
 /// The `profiles` collection: one document per registered user,
 ///

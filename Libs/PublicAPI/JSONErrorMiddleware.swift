@@ -5,8 +5,10 @@ import Hummingbird
 /// Turns every failure into the API's JSON error shape: refusals keep their status,
 /// the framework's own errors (unknown route, body too large) theirs, and a database or
 /// broker failure becomes 503 so the client knows to retry.
-struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+public struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as APIError {

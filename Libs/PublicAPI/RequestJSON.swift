@@ -3,11 +3,11 @@ import Hummingbird
 
 /// Reads a JSON request body into a `Decodable` type; anything wrong becomes a 400 that
 /// says what (not valid JSON, which field has the wrong type, which is missing).
-enum RequestJSON {
+public enum RequestJSON {
     /// - Parameters:
     ///   - limit: larger bodies are refused with 413.
     ///   - emptyAs: the JSON an empty body stands for; nil refuses an empty body.
-    static func decode<T: Decodable>(
+    public static func decode<T: Decodable>(
         _ type: T.Type, from request: Request, limit: Int, emptyAs: String? = nil
     ) async throws -> T {
         let buffer = try await request.body.collect(upTo: limit)

@@ -1,0 +1,129 @@
+import Broker
+import ChatProtocol
+import Foundation
+import Groups
+import Logging
+import Metrics
+import ServiceKit
+
+/// group-router's handling of one `new-group-message` record (FLOWS.md, "Group message"):
+/// a change marker drops the cached member list; a group change sent as a message goes to
+/// group-ms; any other message is copied to every member but the sender, keyed by member,
+/// after checking the sender is a member (if not, the sender gets an error notification).
+struct GroupFanOut: Sendable {
+    let cache: MemberCache
+    let actions: GroupActionClient
+    let producer: BrokerProducer
+    let resolver: FanOutResolver
+    let topics: TopicOptions
+    let logger: Logger
+    let resolve: @Sendable (ConsumedMessage) -> Void
+
+    private let copies = Counter(label: "group_router_copies_total")
+    private let refused = Counter(label: "group_router_refused_total")
+
+    init(
+        cache: MemberCache, actions: GroupActionClient, producer: BrokerProducer, resolver: FanOutResolver,
+        topics: TopicOptions, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
+    ) {
+        self.cache = cache
+        self.actions = actions
+        self.producer = producer
+        self.resolver = resolver
+        self.topics = topics
+        self.logger = logger
+        self.resolve = resolve
+    }
+
+    func handle(_ record: ConsumedMessage) async {
+        let trackId = TrackId.of(record)
+        let log = logger.tracking(trackId)
+        if let groupId = record.headers.value(for: GroupChangeMarker.header) {
+            await cache.invalidate(groupId)
+            return resolve(record)
+        }
+        guard let message = try? ChatMessage(protobuf: record.value), !message.id.isEmpty, !message.source.isEmpty,
+            !message.destination.isEmpty
+        else {
+            return await deadLetter(record, reason: "undecodable or incomplete group message", log: log)
+        }
+        if let action = GroupAction.request(from: message) {
+            return await apply(action, of: message, record: record, trackId: trackId, log: log)
+        }
+        await fanOut(message, record: record, trackId: trackId, log: log)
+    }
+
+    private func fanOut(_ message: ChatMessage, record: ConsumedMessage, trackId: String, log: Logger) async {
+        guard
+            let group = await retrying("reading the group", log: log, { try await cache.group(message.destination) })
+        else { return }
+        guard let group, group.isMember(message.source) else {
+            refused.increment()
+            log.info("refused a group message from a non-member", metadata: ["group": "\(message.destination)", "sender": "\(message.source)"])
+            return await tellSender(message, code: 403, reason: "not a member of group \(message.destination)", record: record, trackId: trackId, log: log)
+        }
+        let topic = message.type == .notification ? topics.systemMessageTopic : topics.sendMessageTopic
+        var deliveries: [Delivery] = []
+        do {
+            for member in group.memberNames where member != message.source {
+                deliveries.append(try await producer.enqueue(message, topic: topic, key: member, trackId: trackId))
+            }
+        } catch {
+            // Unresolved: replayed after a restart (copies already enqueued repeat with the same id).
+            log.error("could not enqueue group copies", metadata: ["reason": "\(error)"])
+            return
+        }
+        copies.increment(by: deliveries.count)
+        resolver.track(.init(record: record, deliveries: deliveries, trackId: trackId))
+    }
+
+    private func apply(_ action: Data, of message: ChatMessage, record: ConsumedMessage, trackId: String, log: Logger) async {
+        guard let outcome = await retrying("applying a group change", log: log, { try await actions.apply(action, trackId: trackId) })
+        else { return }
+        switch outcome {
+        case .applied:
+            log.info("applied a group change sent as a message", metadata: ["group": "\(message.destination)", "action": "\(message.meta["action"] ?? "")"])
+            resolve(record)
+        case .refused(let code, let reason):
+            refused.increment()
+            await tellSender(message, code: code, reason: reason, record: record, trackId: trackId, log: log)
+        }
+    }
+
+    /// The sender learns why its message went nowhere, as an error notification.
+    private func tellSender(_ message: ChatMessage, code: Int, reason: String, record: ConsumedMessage, trackId: String, log: Logger) async {
+        let notice = ChatMessage.errorFrame(id: message.id, to: message.source, code: code, reason: reason)
+        do {
+            let delivery = try await producer.enqueue(notice, topic: topics.systemMessageTopic, key: message.source, trackId: trackId)
+            resolver.track(.init(record: record, deliveries: [delivery], trackId: trackId))
+        } catch {
+            log.error("could not enqueue an error notification", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    /// Retries a dependency (database, group-ms) with backoff while the service runs, so a
+    /// short outage delays the partition instead of losing a message; nil once shutting down.
+    private func retrying<T: Sendable>(_ what: String, log: Logger, _ body: @Sendable () async throws -> T) async -> T? {
+        var delay = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                return try await body()
+            } catch {
+                log.warning("\(what) failed, retrying", metadata: ["reason": "\(error)", "delay": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+        return nil
+    }
+
+    private func deadLetter(_ record: ConsumedMessage, reason: String, log: Logger) async {
+        do {
+            try await producer.sendToDeadLetter(record, reason: reason, topic: topics.deadLetterTopic)
+            resolve(record)
+            log.warning("dead-lettered", metadata: ["reason": "\(reason)"])
+        } catch {
+            log.error("could not dead-letter a record", metadata: ["reason": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Auth
+import Broker
+import DocumentStore
+import Groups
+import Hummingbird
+import PublicAPI
+import ServiceKit
+
+/// group-ms: groups and their members; every change is told to the members as a group event.
+@main
+struct GroupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "group-ms",
+        abstract: "Vartalap group service: /groups routes, membership rules and group events.")
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var topics: TopicOptions
+    @OptionGroup var group: GroupOptions
+
+    func run() async throws {
+        let environment = ServiceEnvironment.bootstrap(common, extraSummary: ["maxGroupMembers": "\(group.maxGroupMembers)"])
+        let logger = environment.logger
+        let database = try DocumentStore(uri: common.mongoUrl)
+        let store = GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase))
+        try await store.createIndexes()
+        let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
+        let operations = GroupOperations(
+            store: store,
+            events: GroupEventPublisher(
+                producer: producer, systemMessageTopic: topics.systemMessageTopic,
+                newGroupMessageTopic: topics.newGroupMessageTopic),
+            limits: group.limits)
+
+        let router = environment.makeRouter(context: AuthenticatedContext.self)
+        router.add(middleware: JSONErrorMiddleware())
+        GroupRoutes(
+            operations: operations, verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: logger)
+        ).add(to: router)
+        GroupActionRoute(operations: operations).add(to: router)
+        let application = environment.makeApplication(router.buildResponder())
+        try await environment.run([ProducerService(producer), application])
+        await database.close()
+    }
+}
