@@ -192,4 +192,42 @@ final class GroupChatTests: XCTestCase {
             XCTAssertFalse((object["messages"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == "broadcast" })
         }
     }
+
+    func testTheOlderPathsWorkAndGroupMsInternalRouteIsNotPublic() async throws {
+        let alice = try await Member.login("alice"), bob = try await Member.login("bob")
+        let (created, answer) = try await alice.api.call("POST", "/group/create", ["name": "Legacy", "members": [bob.name]])
+        XCTAssertEqual(created, 200)
+        let groupId = try XCTUnwrap((answer as? [String: Any])?["groupId"] as? String)
+        let (listed, list) = try await bob.api.call("GET", "/group/get")
+        XCTAssertEqual(listed, 200)
+        XCTAssertEqual((list as? [[String: Any]])?.compactMap { $0["groupId"] as? String }, [groupId])
+        let (shown, group) = try await bob.api.call("GET", "/group/\(groupId)")
+        XCTAssertEqual(shown, 200)
+        XCTAssertEqual((group as? [String: Any])?["name"] as? String, "Legacy")
+        let (removed, removal) = try await alice.api.call("POST", "/group/\(groupId)/remove", ["member": bob.name])
+        XCTAssertEqual(removed, 200)
+        XCTAssertEqual((removal as? [String: Any])?["status"] as? Bool, true)
+
+        let action: [String: Any] = ["actor": alice.name, "groupId": groupId, "action": "add", "members": ["mallory"]]
+        for path in ["/internal/group-actions", "/group/../internal/group-actions", "/groups/%2e%2e/internal/group-actions"] {
+            let (status, _) = try await alice.api.call("POST", path, action)
+            XCTAssertEqual(status, 404, "\(path) must not reach group-ms's internal route")
+        }
+        let roles = try await alice.api.roles(groupId)
+        XCTAssertEqual(roles, [alice.name: "admin"])
+    }
+
+    func testBadGroupRequestsGetClearErrors() async throws {
+        let alice = try await Member.login("alice")
+        let (unauthenticated, _) = try await GroupAPI(user: alice.name, key: "wrong").call("GET", "/groups")
+        XCTAssertEqual(unauthenticated, 401)
+        let (wrongType, wrongTypeAnswer) = try await alice.api.call("POST", "/groups", ["name": 7, "members": []])
+        XCTAssertEqual(wrongType, 400)
+        XCTAssertEqual((wrongTypeAnswer as? [String: Any])?["error"] as? String, "name must be a string")
+        let (tooMany, _) = try await alice.api.call("POST", "/groups", ["name": "Big", "members": (0..<101).map { "u\($0)" }])
+        XCTAssertEqual(tooMany, 400)
+        let (unknown, unknownAnswer) = try await alice.api.call("GET", "/groups/no-such-group")
+        XCTAssertEqual(unknown, 404)
+        XCTAssertEqual((unknownAnswer as? [String: Any])?["status"] as? Bool, false)
+    }
 }
