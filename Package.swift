@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "persistence", targets: ["Persistence"]),
         .executable(name: "group-ms", targets: ["GroupService"]),
         .executable(name: "group-router", targets: ["GroupRouter"]),
+        .executable(name: "vartalap-load", targets: ["LoadGenerator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -36,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -137,6 +139,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Libs/Auth"),
+        // The benchmark tools (Docs/BENCHMARKS.md): message load, connection capacity, broker floor.
+        .executableTarget(
+            name: "LoadGenerator",
+            dependencies: [
+                "Broker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Helper/LoadGenerator"),
         // Groups, their membership rules and events: shared by group-ms and group-router.
         .target(
             name: "Groups",

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// vartalap-load: the project's benchmark tools (Docs/BENCHMARKS.md).
+@main
+struct LoadGeneratorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vartalap-load",
+        abstract: "Vartalap load generator and connection-capacity test.",
+        subcommands: [MessageLoadCommand.self, CapacityCommand.self, BrokerFloorCommand.self])
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Synchronization
+
+/// One-to-one load: virtual users in a ring, each sending to the next, at a total target
+/// rate for a duration; then a drain, and the report.
+struct MessageLoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messages",
+        abstract: "Sends one-to-one messages between virtual users and reports delivery, loss, duplicates and latency.")
+
+    @Option(help: "The public URL (logins go here).") var publicUrl = "http://127.0.0.1:8080/v1.0"
+    @Option(help: "WebSocket URL; default: the public URL's /wss (through nginx). Point it at a gateway's public port to bypass nginx.")
+    var websocketUrl: String?
+    @Option(help: "Virtual users (each holds one connection).") var users = 100
+    @Option(help: "Messages per second, all users together.") var rate = 1000
+    @Option(help: "Seconds of measured sending.") var duration = 30
+    @Option(help: "Seconds of sending before measuring starts.") var warmup = 3
+    @Option(help: "Seconds to wait for outstanding deliveries after sending stops.") var drain = 30
+    @Option(help: "Kafka bootstrap servers: also measure the broker floor at the same rate.") var brokers: String?
+
+    func validate() throws {
+        guard users >= 2, rate >= 1, duration >= 1, warmup >= 0 else { throw ValidationError("users >= 2, rate >= 1, duration >= 1") }
+    }
+
+    func run() async throws {
+        let prefix = "load-\(UUID().uuidString.prefix(6).lowercased())"
+        let names = (0..<users).map { "\(prefix)-\($0)" }
+        print("logging in \(users) users")
+        let keys = try await Login.accessKeys(for: names, publicURL: publicUrl)
+        let socketURL = websocketUrl ?? publicUrl.replacingOccurrences(of: "http", with: "ws", options: .anchored) + "/wss/?format=text&ack=true"
+
+        let tally = RunTally()
+        let flag = MeasuringFlag()
+        let virtualUsers = names.map { VirtualUser(name: $0, tally: tally, measuring: { flag.isOn }) }
+        print("connecting \(users) sockets to \(socketURL)")
+        try await withThrowingTaskGroup(of: Void.self) { connections in
+            for user in virtualUsers {
+                try await Self.open(user, url: socketURL, key: keys[user.name]!, in: &connections)
+            }
+            let report = try await drive(virtualUsers, tally: tally, flag: flag)
+            virtualUsers.forEach { $0.close() }
+            connections.cancelAll()
+            print(report)
+        }
+        if let brokers {
+            var logger = Logger(label: "vartalap-load")
+            logger.logLevel = .warning
+            let floor = try await BrokerFloor.measure(brokers: brokers, rate: rate, count: min(rate * 10, 50_000), logger: logger)
+            let endToEnd = tally.endToEndLatency.summary
+            print("broker floor (one produce->consume hop, same rate): \(floor)")
+            print(String(format: "end-to-end / floor: p50 %.1fx  p99 %.1fx", endToEnd.p50 / max(floor.p50, 0.001), endToEnd.p99 / max(floor.p99, 0.001)))
+        }
+    }
+
+    private static func open(_ user: VirtualUser, url: String, key: String, in group: inout ThrowingTaskGroup<Void, Error>) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let once = Mutex(Optional(continuation))
+            group.addTask {
+                await user.run(url: url, key: key) { error in
+                    guard let waiting = once.withLock({ $0.take() }) else { return }
+                    if let error { waiting.resume(throwing: error) } else { waiting.resume() }
+                }
+                if let waiting = once.withLock({ $0.take() }) {
+                    waiting.resume(throwing: Login.Failed(description: "\(user.name)'s socket closed before opening"))
+                }
+            }
+        }
+    }
+
+    /// Paces sends at the target rate (each user sends to the next one in the ring), then
+    /// waits until every server-acked message was delivered or the drain time is up.
+    private func drive(_ users: [VirtualUser], tally: RunTally, flag: MeasuringFlag) async throws -> String {
+        let start = ContinuousClock.now
+        let measuredFrom = start + .seconds(warmup)
+        let end = measuredFrom + .seconds(duration)
+        var issued = 0
+        var measuredIssued = 0
+        while ContinuousClock.now < end {
+            let now = ContinuousClock.now
+            if !flag.isOn, now >= measuredFrom { flag.turnOn(); measuredIssued = issued }
+            let elapsed = now - start
+            let due = Int(Double(rate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            while issued < due {
+                let sender = issued % users.count
+                users[sender].send(to: users[(sender + 1) % users.count].name, id: "m\(issued)")
+                issued += 1
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        let measuredCount = issued - measuredIssued
+        let sendingEnded = ContinuousClock.now
+        let drainDeadline = sendingEnded + .seconds(drain)
+        while ContinuousClock.now < drainDeadline {
+            let counts = tally.counts
+            if counts.serverAcked + counts.errors.values.reduce(0, +) >= counts.sent, counts.lost == 0 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let counts = tally.counts
+        let throughput = Double(measuredCount) / Double(duration)
+        var lines = [
+            "users \(users.count), target \(rate)/s, measured \(duration) s after \(warmup) s warm-up",
+            "sent \(counts.sent)  server-acked \(counts.serverAcked)  delivered \(counts.delivered)  lost \(counts.lost)  duplicates \(counts.duplicates)",
+            String(format: "offered throughput %.0f msg/s (measured window)", throughput),
+            "server-ack latency: \(tally.serverAckLatency.summary)",
+            "end-to-end latency: \(tally.endToEndLatency.summary)",
+        ]
+        if !counts.errors.isEmpty { lines.append("errors: \(counts.errors)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Whether latencies are being recorded yet (not during the warm-up).
+final class MeasuringFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isOn: Bool { value.load(ordering: .relaxed) }
+    func turnOn() { value.store(true, ordering: .relaxed) }
+}

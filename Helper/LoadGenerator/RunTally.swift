@@ -1,0 +1,58 @@
+import Synchronization
+
+/// What one load run saw, message by message: sent, server-acked, delivered (and how often).
+final class RunTally: Sendable {
+    private struct State {
+        var sentAt: [String: UInt64] = [:]
+        var acked: Set<String> = []
+        var deliveries: [String: Int] = [:]
+        var errors: [String: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+    let serverAckLatency = LatencyRecorder()
+    let endToEndLatency = LatencyRecorder()
+
+    func sent(_ id: String, at microseconds: UInt64) {
+        state.withLock { $0.sentAt[id] = microseconds }
+    }
+
+    func serverAcked(_ id: String, at now: UInt64, measured: Bool) {
+        let sentAt = state.withLock { state -> UInt64? in
+            state.acked.insert(id)
+            return state.sentAt[id]
+        }
+        if measured, let sentAt, now >= sentAt { serverAckLatency.record(microseconds: now - sentAt) }
+    }
+
+    func delivered(_ id: String, sentAt: UInt64?, at now: UInt64, measured: Bool) {
+        let first = state.withLock { state -> Bool in
+            state.deliveries[id, default: 0] += 1
+            return state.deliveries[id] == 1
+        }
+        if first, measured, let sentAt, now >= sentAt { endToEndLatency.record(microseconds: now - sentAt) }
+    }
+
+    func error(_ reason: String) {
+        state.withLock { $0.errors[reason, default: 0] += 1 }
+    }
+
+    struct Counts {
+        let sent: Int
+        let serverAcked: Int
+        let delivered: Int
+        let duplicates: Int
+        /// Server-acked, so the server promised it, yet never delivered.
+        let lost: Int
+        let errors: [String: Int]
+    }
+
+    var counts: Counts {
+        state.withLock { state in
+            let lost = state.acked.filter { state.deliveries[$0] == nil }.count
+            return Counts(
+                sent: state.sentAt.count, serverAcked: state.acked.count, delivered: state.deliveries.count,
+                duplicates: state.deliveries.values.reduce(0) { $0 + max(0, $1 - 1) }, lost: lost, errors: state.errors)
+        }
+    }
+}

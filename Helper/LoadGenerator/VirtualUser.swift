@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import NIOCore
+
+/// One simulated app: a WebSocket speaking JSON 2.1 that sends what it is told to, acks
+/// what it receives, and reports everything to the run's tally.
+final class VirtualUser: Sendable {
+    let name: String
+    private let outgoing: AsyncStream<WebSocketOutboundWriter.OutboundFrame>.Continuation
+    private let frames: AsyncStream<WebSocketOutboundWriter.OutboundFrame>
+    private let tally: RunTally
+    private let measuring: @Sendable () -> Bool
+
+    init(name: String, tally: RunTally, measuring: @escaping @Sendable () -> Bool) {
+        self.name = name
+        self.tally = tally
+        self.measuring = measuring
+        (frames, outgoing) = AsyncStream<WebSocketOutboundWriter.OutboundFrame>.makeStream()
+    }
+
+    /// Connects and runs until `close()`; `opened` is resumed once the socket is up.
+    func run(url: String, key: String, opened: @escaping @Sendable (Error?) -> Void) async {
+        var headers = HTTPFields()
+        headers[HTTPField.Name("user")!] = name
+        headers[HTTPField.Name("accesskey")!] = key
+        var logger = Logger(label: "virtual-user")
+        logger.logLevel = .critical
+        do {
+            try await WebSocketClient.connect(
+                url: url, configuration: WebSocketClientConfiguration(maxFrameSize: 1 << 20, additionalHeaders: headers),
+                logger: logger
+            ) { [self] inbound, outbound, _ in
+                opened(nil)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await frame in self.frames { try await outbound.write(frame) }
+                        try await outbound.close(.normalClosure, reason: nil)
+                    }
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        if case .text(let text) = message { self.receive(text) }
+                    }
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            opened(error)
+        }
+    }
+
+    func send(to recipient: String, id: String) {
+        let now = Clock.microseconds()
+        tally.sent(id, at: now)
+        outgoing.yield(.text(
+            #"{"_v":2.1,"id":"\#(id)","head":{"type":"INDIVIDUAL","to":"\#(recipient)","from":"\#(name)","contentType":"TEXT","chatid":"\#(name)"},"meta":{"sentAt":\#(now)},"body":{"text":"load test message"}}"#
+        ))
+    }
+
+    func close() {
+        outgoing.finish()
+    }
+
+    private func receive(_ text: String) {
+        let now = Clock.microseconds()
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+            let id = object["id"] as? String, let head = object["head"] as? [String: Any]
+        else { return tally.error("unreadable frame") }
+        if head["from"] as? String == "server" {
+            switch head["contentType"] as? String {
+            case "SERVER_ACK": tally.serverAcked(id, at: now, measured: measuring())
+            default:
+                let body = object["body"] as? [String: Any]
+                tally.error("error \(body?["code"] ?? "?"): \(body?["error"] ?? "?")")
+            }
+            return
+        }
+        let sentAt = ((object["meta"] as? [String: Any])?["sentAt"] as? NSNumber)?.uint64Value
+        tally.delivered(id, sentAt: sentAt, at: now, measured: measuring())
+        outgoing.yield(.text(#"{"_v":2.1,"id":"\#(id)","head":{"type":"INDIVIDUAL","to":"server","contentType":"CLIENT_ACK"}}"#))
+    }
+}
