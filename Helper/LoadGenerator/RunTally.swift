@@ -4,6 +4,8 @@ import Synchronization
 final class RunTally: Sendable {
     private struct State {
         var sentAt: [String: UInt64] = [:]
+        /// Sent after the warm-up: only these count in the latencies.
+        var measured: Set<String> = []
         var acked: Set<String> = []
         var deliveries: [String: Int] = [:]
         var errors: [String: Int] = [:]
@@ -13,24 +15,28 @@ final class RunTally: Sendable {
     let serverAckLatency = LatencyRecorder()
     let endToEndLatency = LatencyRecorder()
 
-    func sent(_ id: String, at microseconds: UInt64) {
-        state.withLock { $0.sentAt[id] = microseconds }
+    func sent(_ id: String, at microseconds: UInt64, measured: Bool) {
+        state.withLock { state in
+            state.sentAt[id] = microseconds
+            if measured { state.measured.insert(id) }
+        }
     }
 
-    func serverAcked(_ id: String, at now: UInt64, measured: Bool) {
+    func serverAcked(_ id: String, at now: UInt64) {
         let sentAt = state.withLock { state -> UInt64? in
-            state.acked.insert(id)
+            guard state.acked.insert(id).inserted, state.measured.contains(id) else { return nil }
             return state.sentAt[id]
         }
-        if measured, let sentAt, now >= sentAt { serverAckLatency.record(microseconds: now - sentAt) }
+        if let sentAt, now >= sentAt { serverAckLatency.record(microseconds: now - sentAt) }
     }
 
-    func delivered(_ id: String, sentAt: UInt64?, at now: UInt64, measured: Bool) {
-        let first = state.withLock { state -> Bool in
+    /// `sentAt` is the time the message itself carries, as the recipient reads it.
+    func delivered(_ id: String, sentAt: UInt64?, at now: UInt64) {
+        let measuredFirst = state.withLock { state -> Bool in
             state.deliveries[id, default: 0] += 1
-            return state.deliveries[id] == 1
+            return state.deliveries[id] == 1 && state.measured.contains(id)
         }
-        if first, measured, let sentAt, now >= sentAt { endToEndLatency.record(microseconds: now - sentAt) }
+        if measuredFirst, let sentAt, now >= sentAt { endToEndLatency.record(microseconds: now - sentAt) }
     }
 
     func error(_ reason: String) {

@@ -51,7 +51,7 @@ final class VirtualUser: Sendable {
 
     func send(to recipient: String, id: String) {
         let now = Clock.microseconds()
-        tally.sent(id, at: now)
+        tally.sent(id, at: now, measured: measuring())
         outgoing.yield(.text(
             #"{"_v":2.1,"id":"\#(id)","head":{"type":"INDIVIDUAL","to":"\#(recipient)","from":"\#(name)","contentType":"TEXT","chatid":"\#(name)"},"meta":{"sentAt":\#(now)},"body":{"text":"load test message"}}"#
         ))
@@ -68,7 +68,7 @@ final class VirtualUser: Sendable {
         else { return tally.error("unreadable frame") }
         if head["from"] as? String == "server" {
             switch head["contentType"] as? String {
-            case "SERVER_ACK": tally.serverAcked(id, at: now, measured: measuring())
+            case "SERVER_ACK": tally.serverAcked(id, at: now)
             default:
                 let body = object["body"] as? [String: Any]
                 tally.error("error \(body?["code"] ?? "?"): \(body?["error"] ?? "?")")
@@ -76,7 +76,7 @@ final class VirtualUser: Sendable {
             return
         }
         let sentAt = ((object["meta"] as? [String: Any])?["sentAt"] as? NSNumber)?.uint64Value
-        tally.delivered(id, sentAt: sentAt, at: now, measured: measuring())
+        tally.delivered(id, sentAt: sentAt, at: now)
         outgoing.yield(.text(#"{"_v":2.1,"id":"\#(id)","head":{"type":"INDIVIDUAL","to":"server","contentType":"CLIENT_ACK"}}"#))
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The test stack's service processes, for tests that crash them: pids from the stack's
+/// run directory, `kill -9`, and waiting for the stack's supervisor to restart them.
+enum StackProcesses {
+    static func pid(of service: String) throws -> Int32? {
+        let pidFile = try TestStack.environment("VARTALAP_TEST_STACK_DIR") + "/run/\(service).pid"
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    static func isRunning(_ service: String) throws -> Bool {
+        guard let pid = try pid(of: service) else { return false }
+        return !isGone(pid)
+    }
+
+    static func killHard(_ service: String) throws -> Int32 {
+        let victim = try XCTUnwrap(try pid(of: service))
+        XCTAssertEqual(kill(victim, SIGKILL), 0)
+        for _ in 0..<500 where !isGone(victim) {
+            usleep(10_000)
+        }
+        XCTAssertTrue(isGone(victim), "pid \(victim) survived SIGKILL")
+        return victim
+    }
+
+    /// The stack's supervisor starts a new process, as a restart policy would.
+    static func waitForRestart(of service: String, replacing victim: Int32) async throws {
+        try await eventually("the supervisor to restart \(service)") {
+            guard let replacement = try pid(of: service) else { return false }
+            return replacement != victim && !isGone(replacement)
+        }
+    }
+
+    /// Dead or a zombie (its parent, the stack script, is gone and may not reap it).
+    static func isGone(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return true }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true
+    }
+}
