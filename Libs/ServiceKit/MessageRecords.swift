@@ -31,4 +31,8 @@ public enum RecordHeaders {
     /// it on such a message when it hands it back undelivered, so persistence knows the
     /// copy came round once already and does not send it straight out again.
     public static let storedCopy = "stored-copy"
+    /// Set (to "true") by session-ms on a message it stores because the recipient's
+    /// connections got it but none acked it in time: persistence keeps it for the next
+    /// connect instead of sending it straight back out.
+    public static let unacknowledged = "unacknowledged"
 }

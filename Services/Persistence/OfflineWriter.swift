@@ -94,13 +94,14 @@ final class OfflineWriter: Service, Sendable {
     }
 
     /// A message stored for a recipient who is connected missed the CONNECTED redelivery:
-    /// it goes out again now. Not a stored copy that came back undelivered, though: its
-    /// recipient is connected but not acking, and sending it round again would loop until
-    /// the recipient disconnects; it waits for the next connect instead.
+    /// it goes out again now. Not one that reached the recipient's connections unacked
+    /// (`unacknowledged`), nor a stored copy that came back undelivered: its recipient is
+    /// connected but not acking, and sending it round again would loop until the recipient
+    /// disconnects; it waits for the next connect instead.
     private func publishToConnectedRecipients(_ written: Zip2Sequence<[ConsumedMessage], [OfflineEvent]>) async {
         let missed = written.compactMap { record, event -> StoredMessage? in
             guard case .store(let stored) = event, record.headers.value(for: RecordHeaders.storedCopy) != "true",
-                connectedUsers.isConnected(stored.recipient)
+                record.headers.value(for: RecordHeaders.unacknowledged) != "true", connectedUsers.isConnected(stored.recipient)
             else { return nil }
             return stored
         }

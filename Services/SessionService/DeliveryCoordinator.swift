@@ -118,7 +118,7 @@ actor DeliveryCoordinator {
             }
         } else {
             pending.removeValue(forKey: key)
-            await storeOffline(current)
+            await storeOffline(current, reachedRecipient: false)
         }
     }
 
@@ -131,7 +131,7 @@ actor DeliveryCoordinator {
             pending.removeValue(forKey: key)
             logger.tracking(entry.trackId).info(
                 "no ack after \(attempt) deliveries, storing", metadata: ["recipient": "\(key.user)", "id": "\(key.messageId)"])
-            await storeOffline(entry)
+            await storeOffline(entry, reachedRecipient: true)
         }
     }
 
@@ -153,13 +153,17 @@ actor DeliveryCoordinator {
         await handOn(ack, topic: topics.offlineMessageTopic, key: ack.source, trackId: trackId, resolving: [record])
     }
 
-    private func storeOffline(_ entry: Pending) async {
+    /// `reachedRecipient`: a connection got the message but never acked it, so sending it
+    /// straight back out would not help; persistence keeps it for the next connect.
+    private func storeOffline(_ entry: Pending, reachedRecipient: Bool) async {
         offlineCounter.increment()
         if entry.message.ephemeral {
             entry.records.forEach(consumer.resolve)
             return
         }
-        let headers = entry.hasStoredCopy ? [BrokerHeader(name: RecordHeaders.storedCopy, string: "true")] : []
+        var headers: [BrokerHeader] = []
+        if entry.hasStoredCopy { headers.append(BrokerHeader(name: RecordHeaders.storedCopy, string: "true")) }
+        if reachedRecipient { headers.append(BrokerHeader(name: RecordHeaders.unacknowledged, string: "true")) }
         await handOn(
             entry.message, topic: topics.offlineMessageTopic, key: entry.recipient, trackId: entry.trackId,
             headers: headers, resolving: entry.records)

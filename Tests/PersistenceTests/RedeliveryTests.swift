@@ -61,21 +61,23 @@ final class RedeliveryTests: XCTestCase {
         try await harness.sendOffline(offlineMessage("m1", at: 100))
         // Came round once already (redelivered, not acked): stored, not sent out again.
         try await harness.sendOffline(offlineMessage("m2", at: 200), storedCopy: true)
-        try await harness.waitUntilResolved(3)
-        try await harness.sendConnection("bob", .disconnected)
+        // Reached bob's connection but was never acked: stored for the next connect.
+        try await harness.sendOffline(offlineMessage("m2b", at: 250), unacknowledged: true)
         try await harness.waitUntilResolved(4)
-        try await harness.sendOffline(offlineMessage("m3", at: 300))
+        try await harness.sendConnection("bob", .disconnected)
         try await harness.waitUntilResolved(5)
-        try await harness.sendConnection("bob", .connected)
+        try await harness.sendOffline(offlineMessage("m3", at: 300))
         try await harness.waitUntilResolved(6)
+        try await harness.sendConnection("bob", .connected)
+        try await harness.waitUntilResolved(7)
         try await harness.sendOffline(offlineMessage("m4", at: 400))
 
         // All of bob's outputs share one partition, so their order is the order they were
-        // sent: a forwarded m2, or an m3 forwarded while bob was away, would show up before m4.
-        let sent = try await outputs.wait(for: 5, on: harness.topics.sendMessageTopic)
-        let expected = ["m1", "m1", "m2", "m3", "m4"]
+        // sent: a forwarded m2 or m2b, or an m3 forwarded while bob was away, would show up before m4.
+        let sent = try await outputs.wait(for: 6, on: harness.topics.sendMessageTopic)
+        let expected = ["m1", "m1", "m2", "m2b", "m3", "m4"]
         XCTAssertEqual(try sent.map { try ChatMessage(protobuf: $0.value).id }, expected)
-        XCTAssertEqual(sent.map { $0.headers.value(for: RecordHeaders.storedCopy) }, Array(repeating: "true", count: 5))
+        XCTAssertEqual(sent.map { $0.headers.value(for: RecordHeaders.storedCopy) }, Array(repeating: "true", count: 6))
         await outputs.close()
         await harness.close()
     }

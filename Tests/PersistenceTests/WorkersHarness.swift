@@ -60,10 +60,12 @@ final class WorkersHarness: Sendable {
     }
 
     /// Puts a message on `offline-message` as session-ms does: keyed by the recipient.
-    /// `storedCopy`: as session-ms hands back a redelivered message that went unacked again.
-    func sendOffline(_ message: ChatMessage, key: String? = nil, storedCopy: Bool = false) async throws {
+    /// `storedCopy`: as session-ms hands back a redelivered message that went unacked again;
+    /// `unacknowledged`: as it stores one the recipient's connections got but never acked.
+    func sendOffline(_ message: ChatMessage, key: String? = nil, storedCopy: Bool = false, unacknowledged: Bool = false) async throws {
         var headers = [TrackId.header("track-\(message.id)")]
         if storedCopy { headers.append(BrokerHeader(name: RecordHeaders.storedCopy, string: "true")) }
+        if unacknowledged { headers.append(BrokerHeader(name: RecordHeaders.unacknowledged, string: "true")) }
         try await producer.send(
             topic: topics.offlineMessageTopic, key: key ?? message.destination, value: message.protobufData(),
             headers: headers)
