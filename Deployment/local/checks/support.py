@@ -1,0 +1,105 @@
+"""Shared by the checks in this folder: where things are, a tally of results, and REST
+calls through the test stack's nginx."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+BIN = ROOT / ".build" / "debug"
+
+
+def environment(name):
+    value = os.environ.get(name)
+    if not value:
+        raise SystemExit(f"{name} is not set: run the checks through Deployment/local/stack test")
+    return value
+
+
+def public_url():
+    """e.g. http://127.0.0.1:9080/v1.0"""
+    return environment("VARTALAP_TEST_PUBLIC_URL").rstrip("/")
+
+
+def site_url():
+    """The web client's URL: the public URL's root."""
+    return public_url().rsplit("/v1.0", 1)[0] + "/"
+
+
+def unique_user(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+class Tally:
+    """Runs named checks, prints one line per check, and exits non-zero if any failed."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, description, function, *args):
+        """True when `function(*args)` returned without raising."""
+        started = time.monotonic()
+        try:
+            function(*args)
+        except Exception:  # a failing check is reported, the others still run
+            self.failed += 1
+            print(f"not ok - {self.name}: {description}")
+            traceback.print_exc(file=sys.stdout)
+            return False
+        self.passed += 1
+        print(f"ok - {self.name}: {description} ({time.monotonic() - started:.1f}s)")
+        return True
+
+    def finish(self):
+        print(f"{self.name}: {self.passed} checks passed, {self.failed} did not")
+        sys.exit(1 if self.failed or not self.passed else 0)
+
+
+def request(method, path, body=None, user=None, key=None, timeout=15):
+    """A call through nginx; returns (status, parsed JSON or raw text)."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"content-type": "application/json"}
+    if user is not None:
+        headers["user"] = user
+        headers["accesskey"] = key
+    req = urllib.request.Request(public_url() + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def login(username):
+    status, body = request("POST", "/login", {"username": username, "authToken": "dev-token", "deviceId": "checks"})
+    assert status == 200 and isinstance(body, dict) and body.get("accesskey"), f"login of {username}: {status} {body}"
+    return body["accesskey"]
+
+
+def run(command, timeout=60):
+    """Runs a program; returns (exit status, stdout and stderr together)."""
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    return completed.returncode, completed.stdout + completed.stderr
+
+
+def executable_products():
+    """Every executable product of Package.swift (read from its text: `swift package
+    dump-package` would wait for the build lock)."""
+    text = (ROOT / "Package.swift").read_text()
+    names = re.findall(r'\.executable\(\s*name:\s*"([^"]+)"', text)
+    assert names, "no executable products found in Package.swift"
+    return sorted(names)

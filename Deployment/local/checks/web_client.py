@@ -1,0 +1,214 @@
+"""The web client (Deployment/web) in a real headless Chromium, as two people use it:
+both log in and chat both ways, one is away while the other writes, the gateway dies
+and the pages reconnect by themselves, and a group chat."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+import support
+
+WAIT_SECONDS = 40
+# Selenium must use Debian's chromium and chromedriver, never download its own.
+os.environ["SE_OFFLINE"] = "true"
+
+
+class Person:
+    """One browser with its own profile (so its own localStorage and cookies)."""
+
+    def __init__(self, name):
+        self.name = support.unique_user(name)
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,800"]:
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.profile = tempfile.TemporaryDirectory(prefix="vartalap-browser-")
+        options.add_argument(f"--user-data-dir={self.profile.name}")
+        self.driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+        self.driver.set_page_load_timeout(WAIT_SECONDS)
+
+    def wait(self, what, condition):
+        try:
+            return WebDriverWait(self.driver, WAIT_SECONDS, poll_frequency=0.1).until(lambda _: condition())
+        except TimeoutException:
+            raise AssertionError(f"{self.name}: timed out waiting until {what}") from None
+
+    def find(self, css):
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def visible(self, element_id):
+        return self.driver.find_element(By.ID, element_id).is_displayed()
+
+    def open_site(self):
+        self.driver.get(support.site_url())
+
+    def log_in(self):
+        self.open_site()
+        self.wait("the login form shows", lambda: self.visible("login-username"))
+        self.driver.find_element(By.ID, "login-username").send_keys(self.name)
+        self.driver.find_element(By.ID, "login-button").click()
+        self.wait("logged in", lambda: self.visible("chat-view"))
+        self.wait_online()
+
+    def connection_state(self):
+        return self.driver.find_element(By.ID, "connection-state").get_attribute("data-state")
+
+    def wait_online(self):
+        self.wait("the socket is online", lambda: self.connection_state() == "online")
+
+    def open_chat(self, other):
+        field = self.driver.find_element(By.ID, "new-chat-input")
+        field.send_keys(other.name)
+        self.driver.find_element(By.ID, "new-chat-button").click()
+        self.wait(f"the chat with {other.name} is open", lambda: self.visible("composer"))
+
+    def select_chat(self, key):
+        self.wait(f"{key} is listed", lambda: self.find(f'#chat-list li[data-chat="{key}"]'))
+        self.driver.execute_script(f'document.querySelector(`#chat-list li[data-chat="{key}"]`).click();')
+
+    def send(self, text):
+        self.driver.find_element(By.ID, "composer-input").send_keys(text)
+        self.driver.find_element(By.ID, "composer-send").click()
+        return self.wait(f"'{text}' is shown", lambda: self.message_with(text, "out"))
+
+    def message_with(self, text, direction):
+        """The id of the shown message with this text, or None. Read in one script: the
+        list is redrawn on every change, so element handles would go stale."""
+        return self.driver.execute_script(
+            """const [text, direction] = arguments;
+            const item = [...document.querySelectorAll(`#messages li.message[data-direction="${direction}"]`)]
+                .find((li) => li.querySelector(".text").textContent === text);
+            return item ? item.dataset.id : null;""",
+            text, direction)
+
+    def sender_of(self, text):
+        return self.driver.execute_script(
+            """const item = [...document.querySelectorAll('#messages li.message[data-direction="in"]')]
+                .find((li) => li.querySelector(".text").textContent === arguments[0]);
+            return item?.querySelector(".sender")?.textContent ?? null;""",
+            text)
+
+    def state_of(self, message_id):
+        return self.driver.execute_script(
+            "return document.querySelector(`#messages li.message[data-id=\"${arguments[0]}\"]`)?.dataset.state ?? null;",
+            message_id)
+
+    def wait_state(self, message_id, state):
+        self.wait(f"message {message_id} is {state}", lambda: self.state_of(message_id) == state)
+
+    def wait_received(self, text):
+        self.wait(f"'{text}' arrived", lambda: self.message_with(text, "in"))
+
+    def click_chat(self, title_part):
+        """Opens the listed chat whose entry contains `title_part`; False while none does."""
+        return self.driver.execute_script(
+            """const item = [...document.querySelectorAll("#chat-list li")].find((li) => li.textContent.includes(arguments[0]));
+            item?.click();
+            return Boolean(item);""",
+            title_part)
+
+    def report(self):
+        """What the page said, for a failed check."""
+        try:
+            for entry in self.driver.get_log("browser"):
+                print(f"  [{self.name} console] {entry.get('level')} {entry.get('message')}")
+            shot = Path(os.environ.get("VARTALAP_TEST_STACK_DIR", tempfile.gettempdir())) / "logs" / f"web-{self.name}.png"
+            self.driver.save_screenshot(str(shot))
+            print(f"  [{self.name}] screenshot {shot}")
+        except Exception as error:  # the report must not hide the original failure
+            print(f"  [{self.name}] no report: {error}")
+
+    def quit(self):
+        self.driver.quit()
+        self.profile.cleanup()
+
+
+def chat_both_ways(alice, bob):
+    alice.open_chat(bob)
+    hello = alice.send("hello bob")
+    bob.select_chat(f"user:{alice.name}")
+    bob.wait_received("hello bob")
+    alice.wait_state(hello, "delivered")
+    reply = bob.send("hi alice")
+    alice.wait_received("hi alice")
+    bob.wait_state(reply, "delivered")
+
+
+def message_while_away(alice, bob):
+    bob.driver.get("about:blank")
+    away = alice.send("sent while you were away")
+    alice.wait_state(away, "acked")
+    assert alice.state_of(away) == "acked", "delivered to a page that was closed"
+    # Coming back: the saved session logs in by itself and the server hands over what it kept.
+    bob.open_site()
+    bob.wait_online()
+    bob.select_chat(f"user:{alice.name}")
+    bob.wait_received("sent while you were away")
+    assert bob.message_with("hello bob", "in"), "the history survived the reload"
+    alice.wait_state(away, "delivered")
+
+
+def reconnect_after_gateway_crash(alice, bob):
+    run_dir = Path(support.environment("VARTALAP_TEST_STACK_DIR")) / "run"
+    pid = int((run_dir / "ws-gateway.pid").read_text())
+    os.kill(pid, 9)
+    # The stack's supervisor restarts the gateway; the pages notice and come back.
+    for person in (alice, bob):
+        person.wait("the page noticed the socket closed", lambda p=person: p.connection_state() != "online")
+    queued = alice.send("written during the outage")
+    for person in (alice, bob):
+        person.wait_online()
+    bob.wait_received("written during the outage")
+    alice.wait_state(queued, "delivered")
+
+
+def group_chat(alice, bob):
+    alice.driver.find_element(By.CSS_SELECTOR, "#new-group summary").click()
+    alice.driver.find_element(By.ID, "new-group-name").send_keys("Browsers")
+    alice.driver.find_element(By.ID, "new-group-members").send_keys(bob.name)
+    alice.driver.find_element(By.ID, "new-group-button").click()
+    alice.wait("the group chat is open", lambda: "Browsers" in alice.driver.find_element(By.ID, "conversation-title").text)
+    hello = alice.send("hello group")
+    bob.wait("the group is listed and opened", lambda: bob.click_chat("Browsers"))
+    bob.wait_received("hello group")
+    alice.wait_state(hello, "delivered")
+    bob.send("hello from bob to the group")
+    alice.wait_received("hello from bob to the group")
+    sender = alice.sender_of("hello from bob to the group")
+    assert sender == bob.name, f"the group message shows its sender, got {sender!r}"
+
+
+def main():
+    tally = support.Tally("Checks/web_client")
+    people = []
+    try:
+        people = [Person("alice"), Person("bob")]
+        alice, bob = people
+        if not tally.check("both log in through the page", lambda: [p.log_in() for p in people]):
+            return
+        steps = [
+            ("1-to-1 both ways, each message shown as delivered", chat_both_ways),
+            ("a message sent while the other page was closed arrives when it comes back", message_while_away),
+            ("the pages reconnect by themselves after the gateway dies", reconnect_after_gateway_crash),
+            ("a group made in the page carries messages both ways", group_chat),
+        ]
+        for description, step in steps:
+            if not tally.check(description, step, alice, bob):
+                for person in people:
+                    person.report()
+                break
+    finally:
+        for person in people:
+            person.quit()
+        tally.finish()
+
+
+if __name__ == "__main__":
+    main()

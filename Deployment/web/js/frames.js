@@ -1,0 +1,71 @@
+// The JSON 2.1 frames of Docs/PROTOCOL.md that this client sends and reads.
+
+// crypto.randomUUID exists only in secure contexts; a plain-http deployment is not one.
+export function newId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// A chat message; `kind` is "user" (head.type INDIVIDUAL) or "group" (GROUP, to = group id).
+export function chatMessage({ id, from, to, kind, text, at }) {
+  return {
+    _v: 2.1,
+    id,
+    head: {
+      type: kind === "group" ? "GROUP" : "INDIVIDUAL",
+      to,
+      from,
+      contentType: "TEXT",
+      ephemeral: false,
+      // The recipient's chat: the group, or for a 1-to-1 message the sender.
+      chatid: kind === "group" ? to : from,
+    },
+    meta: { createdAt: at },
+    body: { text },
+  };
+}
+
+// Tells the server a delivered message may be forgotten (it retries until it gets this).
+export function clientAck(id, from) {
+  return { _v: 2.1, id, head: { type: "INDIVIDUAL", to: "server", from, contentType: "CLIENT_ACK" } };
+}
+
+// A delivery receipt to the sender: an ordinary NOTIFICATION with action "state", which
+// the server routes like any message (PROTOCOL.md, "Acknowledgements").
+export function deliveryReceipt({ from, to, ids }) {
+  return {
+    _v: 2.1,
+    id: newId(),
+    head: { type: "INDIVIDUAL", to, from, contentType: "NOTIFICATION", action: "state", ephemeral: false, chatid: from },
+    body: { state: "delivered", ids },
+  };
+}
+
+// What an incoming frame means to this client.
+export function classify(frame) {
+  const head = frame.head ?? {};
+  const contentType = String(head.contentType ?? "").toUpperCase();
+  if (head.from === "server") {
+    if (contentType === "SERVER_ACK") return { kind: "serverAck", id: frame.id };
+    if (contentType === "ERROR") return { kind: "error", id: frame.id, error: frame.body?.error ?? "refused" };
+    return { kind: "ignored" };
+  }
+  const body = frame.body ?? {};
+  if (contentType === "NOTIFICATION") {
+    if (head.action === "state" && body.state === "delivered" && Array.isArray(body.ids)) {
+      return { kind: "receipt", from: head.from, ids: body.ids.map(String) };
+    }
+    if (head.action === "add" || head.action === "remove") return { kind: "groupEvent", groupId: head.to };
+    return { kind: "notification" };
+  }
+  const isGroup = String(head.type ?? "").toUpperCase() === "GROUP";
+  return {
+    kind: "message",
+    id: frame.id,
+    from: head.from,
+    chatKind: isGroup ? "group" : "user",
+    chatId: isGroup ? head.to : head.from,
+    text: typeof body.text === "string" ? body.text : JSON.stringify(body),
+    at: Number(frame.meta?.createdAt) || Date.now(),
+  };
+}
