@@ -17,6 +17,8 @@ struct CapacityCommand: AsyncParsableCommand {
     @Option(help: "Users the connections belong to (several connections per user, like devices).") var users = 100
     @Option(help: "Local source addresses to spread over: 127.0.0.2 onwards.") var sourceAddresses = 20
     @Option(help: "Connections being opened at once.") var concurrency = 64
+    @Option(help: "Seconds to wait for the test messages once the connections are open (the stack first works through every connection's CONNECTED event).")
+    var flowTimeout = 180
 
     func run() async throws {
         let prefix = "capacity-\(UUID().uuidString.prefix(6).lowercased())"
@@ -59,8 +61,9 @@ struct CapacityCommand: AsyncParsableCommand {
         print("gateway: \(after) KiB resident, \(ProcessMemory.openFiles(of: gatewayPid) ?? -1) open files with \(open) idle connections")
         print(String(format: "resident memory per idle connection: %.2f KiB", perConnection))
 
+        let flowStarted = ContinuousClock.now
         let flow = try await messagesFlow(sender: names[users], receiver: names[users + 1], keys: keys)
-        print("messages still flow: \(flow.delivered) of \(flow.sent) delivered")
+        print("messages still flow: \(flow.delivered) of \(flow.sent) delivered, in \(ContinuousClock.now - flowStarted)")
         for channel in channels { channel.close(promise: nil) }
     }
 
@@ -95,7 +98,7 @@ struct CapacityCommand: AsyncParsableCommand {
                 }
             }
             for index in 0..<count { users[0].send(to: receiver, id: "flow-\(index)") }
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(flowTimeout)
             while tally.counts.delivered < count, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
