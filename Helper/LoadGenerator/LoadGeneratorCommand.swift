@@ -6,5 +6,5 @@ struct LoadGeneratorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vartalap-load",
         abstract: "Vartalap load generator and connection-capacity test.",
-        subcommands: [MessageLoadCommand.self, CapacityCommand.self, BrokerFloorCommand.self])
+        subcommands: [MessageLoadCommand.self, OfflineLoadCommand.self, CapacityCommand.self, BrokerFloorCommand.self])
 }

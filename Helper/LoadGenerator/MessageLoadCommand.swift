@@ -37,7 +37,7 @@ struct MessageLoadCommand: AsyncParsableCommand {
         print("connecting \(users) sockets to \(socketURL)")
         try await withThrowingTaskGroup(of: Void.self) { connections in
             for user in virtualUsers {
-                try await Self.open(user, url: socketURL, key: keys[user.name]!, in: &connections)
+                try await user.open(url: socketURL, key: keys[user.name]!, in: &connections)
             }
             let report = try await drive(virtualUsers, tally: tally, flag: flag)
             virtualUsers.forEach { $0.close() }
@@ -51,21 +51,6 @@ struct MessageLoadCommand: AsyncParsableCommand {
             let endToEnd = tally.endToEndLatency.summary
             print("broker floor (one produce->consume hop, same rate): \(floor)")
             print(String(format: "end-to-end / floor: p50 %.1fx  p99 %.1fx", endToEnd.p50 / max(floor.p50, 0.001), endToEnd.p99 / max(floor.p99, 0.001)))
-        }
-    }
-
-    private static func open(_ user: VirtualUser, url: String, key: String, in group: inout ThrowingTaskGroup<Void, Error>) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            let once = Mutex(Optional(continuation))
-            group.addTask {
-                await user.run(url: url, key: key) { error in
-                    guard let waiting = once.withLock({ $0.take() }) else { return }
-                    if let error { waiting.resume(throwing: error) } else { waiting.resume() }
-                }
-                if let waiting = once.withLock({ $0.take() }) {
-                    waiting.resume(throwing: Login.Failed(description: "\(user.name)'s socket closed before opening"))
-                }
-            }
         }
     }
 
