@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "group-ms", targets: ["GroupService"]),
         .executable(name: "group-router", targets: ["GroupRouter"]),
         .executable(name: "vartalap-load", targets: ["LoadGenerator"]),
+        .executable(name: "push-notification", targets: ["PushNotification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -153,6 +154,32 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Helper/LoadGenerator"),
+        .executableTarget(
+            name: "PushNotification",
+            dependencies: [
+                "Broker", "ChatProtocol", "DocumentStore", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/PushNotification"),
+        .testTarget(
+            name: "PushNotificationTests",
+            dependencies: [
+                "PushNotification", "TestSupport", "Broker", "ChatProtocol", "DocumentStore", "ServiceKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/PushNotificationTests"),
         // Groups, their membership rules and events: shared by group-ms and group-router.
         .target(
             name: "Groups",
