@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Foundation
 import ServiceKit
 
 /// What one consumed record asks push-notification to do.
@@ -29,15 +30,19 @@ enum PushEvent: Equatable {
     }
 
     init(_ record: ConsumedMessage, newLoginTopic: String) {
-        if record.topic == newLoginTopic {
-            self = Self.login(record)
+        self.init(topic: record.topic, key: record.key, value: record.value, headers: record.headers, newLoginTopic: newLoginTopic)
+    }
+
+    init(topic: String, key: String?, value: Data, headers: [BrokerHeader], newLoginTopic: String) {
+        if topic == newLoginTopic {
+            self = Self.login(value)
         } else {
-            self = Self.offline(record)
+            self = Self.offline(key: key, value: value, headers: headers)
         }
     }
 
-    private static func login(_ record: ConsumedMessage) -> PushEvent {
-        guard var login = try? LoginEvent(protobuf: record.value) else { return .invalid("undecodable login") }
+    private static func login(_ value: Data) -> PushEvent {
+        guard var login = try? LoginEvent(protobuf: value) else { return .invalid("undecodable login") }
         guard !login.user.isEmpty else { return .invalid("login without user") }
         // The defaults profile-ms applies, for records from older producers.
         if login.deviceId.isEmpty { login.deviceId = "default" }
@@ -47,21 +52,21 @@ enum PushEvent: Equatable {
 
     /// Decoded as persistence decodes `offline-message` (Docs/RECORDS.md): the key is the
     /// recipient, a CLIENT_ACK from the recipient is an ack event, anything else a message.
-    private static func offline(_ record: ConsumedMessage) -> PushEvent {
-        guard let message = try? ChatMessage(protobuf: record.value) else { return .invalid("undecodable message") }
+    private static func offline(key: String?, value: Data, headers: [BrokerHeader]) -> PushEvent {
+        guard let message = try? ChatMessage(protobuf: value) else { return .invalid("undecodable message") }
         guard !message.id.isEmpty else { return .invalid("message without id") }
         if message.type == .clientAck {
             guard !message.source.isEmpty else { return .invalid("client ack without source") }
             return .acknowledged(recipient: message.source, id: message.id)
         }
-        guard let recipient = record.key, !recipient.isEmpty else { return .invalid("missing recipient key") }
+        guard let recipient = key, !recipient.isEmpty else { return .invalid("missing recipient key") }
         switch message.type {
         case .notification: return .skip(.notification)
         case .serverAck, .clientAck: return .skip(.notAMessage)
         case .message, .custom: break
         }
         if message.ephemeral { return .skip(.ephemeral) }
-        if record.headers.value(for: RecordHeaders.storedCopy) == "true" { return .skip(.storedCopy) }
+        if headers.value(for: RecordHeaders.storedCopy) == "true" { return .skip(.storedCopy) }
         return .push(recipient: recipient, message)
     }
 }

@@ -1,3 +1,4 @@
+import ChatProtocol
 import CryptoExtras
 import Foundation
 import HTTPTypes
@@ -53,11 +54,21 @@ final class FakeGoogle: Sendable {
         var token: String? { message["token"] as? String }
         var data: [String: String] { message["data"] as? [String: String] ?? [:] }
 
-        /// The message ids in the payload, whichever form it took.
+        /// The ids of the messages the push carries, as JSON frames or base64 protobuf.
         var messageIds: [String] {
-            guard let text = data["message"], let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { return [] }
-            let frames = (json as? [[String: Any]]) ?? [(json as? [String: Any]) ?? [:]]
-            return frames.compactMap { $0["id"] as? String }
+            guard let text = data["message"] else { return [] }
+            guard let json = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed) else {
+                return Self.protobufId(text).map { [$0] } ?? []
+            }
+            let items = (json as? [Any]) ?? [json]
+            return items.compactMap { item in
+                if let frame = item as? [String: Any] { return frame["id"] as? String }
+                return (item as? String).flatMap(Self.protobufId)
+            }
+        }
+
+        private static func protobufId(_ base64: String) -> String? {
+            Data(base64Encoded: base64).flatMap { try? ChatMessage(protobuf: $0).id }
         }
     }
 
