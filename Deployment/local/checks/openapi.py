@@ -1,0 +1,190 @@
+"""Checks Docs/openapi.yaml: it is a valid OpenAPI 3 document; every operation in it,
+called through the test stack's nginx with its example, answers its documented success
+status with a body its schema allows; every operation that needs credentials refuses a
+call without them; and every route a service registers that nginx serves publicly is
+in the file."""
+
+import json
+import re
+import socket
+import urllib.parse
+
+import yaml
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate
+
+import support
+
+SPEC_FILE = support.ROOT / "Docs" / "openapi.yaml"
+METHODS = ["get", "post", "put", "delete", "patch"]
+NO_SUCH_ROUTE = {"status": False, "error": "no such route"}
+
+
+def load():
+    return yaml.safe_load(SPEC_FILE.read_text())
+
+
+def resolve(node, spec):
+    """The node with every local $ref replaced by what it points at."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = spec
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            return resolve(target, spec)
+        return {key: resolve(value, spec) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(item, spec) for item in node]
+    return node
+
+
+def operations(spec):
+    for path, item in spec["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, method, resolve(item[method], spec)
+
+
+def is_valid_document():
+    validate(load())
+
+
+class People:
+    """alice, bob and carol, logged in, and a group alice made with bob in it."""
+
+    def __init__(self):
+        self.names = {role: support.unique_user(role) for role in ("alice", "bob", "carol")}
+        self.keys = {role: support.login(name) for role, name in self.names.items()}
+        status, body = support.request(
+            "POST", "/groups", {"name": "OpenAPI", "members": [self.names["bob"]]}, *self.credentials("alice"))
+        assert status == 200, f"creating a group: {status} {body}"
+        self.group = body["groupId"]
+
+    def credentials(self, role):
+        return self.names[role], self.keys[role]
+
+    def personalise(self, example):
+        """The example with alice, bob and carol replaced by this run's users."""
+        text = json.dumps(example)
+        for role, name in self.names.items():
+            text = re.sub(rf"\b{role}\b", name, text)
+        return json.loads(text)
+
+
+def success_status(operation):
+    return next(code for code in operation["responses"] if code.startswith("2") or code == "101")
+
+
+def upgrade(path, user, key):
+    """A WebSocket upgrade request on a plain socket; returns the status code."""
+    url = urllib.parse.urlsplit(support.public_url())
+    with socket.create_connection((url.hostname, url.port), timeout=10) as connection:
+        connection.sendall(
+            (f"GET {url.path}{path}?format=text&ack=true HTTP/1.1\r\nHost: {url.netloc}\r\n"
+             "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             f"user: {user}\r\naccesskey: {key}\r\n\r\n").encode())
+        status_line = connection.makefile("rb").readline().decode()
+    return int(status_line.split()[1])
+
+
+def every_operation_answers_as_documented():
+    spec = load()
+    failures = []
+    count = 0
+    for path, method, operation in operations(spec):
+        count += 1
+        people = People()  # fresh users and group: some operations change them
+        user, key = people.credentials("alice")
+        concrete = path.replace("{id}", people.group)
+        expected = success_status(operation)
+        if expected == "101":
+            status = upgrade(concrete, user, key)
+            if str(status) != expected:
+                failures.append(f"{method.upper()} {path}: {status}, documented {expected}")
+            continue
+        body = None
+        content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if content:
+            body = people.personalise(content["example"])
+        if method == "post" and path == "/login":
+            user = key = None
+        status, answer = support.request(method.upper(), concrete, body, user, key)
+        if str(status) != expected:
+            failures.append(f"{method.upper()} {path}: {status} {answer}, documented {expected}")
+            continue
+        schema = operation["responses"][expected].get("content", {}).get("application/json", {}).get("schema")
+        if schema is not None:
+            errors = [error.message for error in OAS30Validator(schema).iter_errors(answer)]
+            if errors:
+                failures.append(f"{method.upper()} {path}: body {answer} does not fit its schema: {errors[:3]}")
+    assert count >= 20, f"only {count} operations"
+    assert not failures, "\n".join(failures)
+
+
+def credentials_are_required_where_documented():
+    spec = load()
+    failures = []
+    for path, method, operation in operations(spec):
+        security = operation.get("security", spec.get("security"))
+        concrete = path.replace("{id}", "some-group")
+        if not security:
+            continue
+        status, answer = support.request(method.upper(), concrete, None)
+        if status != 401:
+            failures.append(f"{method.upper()} {path} without credentials: {status} {answer}")
+    assert not failures, "\n".join(failures)
+
+
+def service_routes():
+    """(method, path) of every route the services register, read from their sources:
+    `.get("/x")`, `for path in ["/x", "/y"] { ….post(…path…) }` and `static let path = "/x"`
+    used as `.post(RouterPath(Self.path))`."""
+    routes = set()
+    for file in (support.ROOT / "Services").rglob("*.swift"):
+        text = file.read_text()
+        for method, path in re.findall(r'\.(get|post|put|delete|patch|ws)\(\s*"(/[^"]*)"', text):
+            routes.add((method, path))
+        loops = re.findall(r'for path(?:: RouterPath)? in \[([^\]]*)\]\s*\{\s*[\w.]+\.(get|post|put|delete|patch)\(', text)
+        for paths, method in loops:
+            routes.update((method, path) for path in re.findall(r'"(/[^"]*)"', paths))
+        constant = re.search(r'static let path = "(/[^"]*)"', text)
+        if constant:
+            for method in re.findall(r'\.(get|post|put|delete|patch)\(RouterPath\(Self\.path\)\)', text):
+                routes.add((method, constant.group(1)))
+    normalised = {("get" if method == "ws" else method, re.sub(r":(\w+)", r"{\1}", path)) for method, path in routes}
+    assert len(normalised) >= 20, f"found only {sorted(normalised)}: has the route syntax changed?"
+    return normalised
+
+
+def every_public_route_is_documented():
+    spec = load()
+    documented = {(method, path) for path, item in spec["paths"].items() for method in METHODS if method in item}
+    public = []
+    for method, path in sorted(service_routes()):
+        status, answer = support.request(method.upper(), path.replace("{id}", "some-group"), None)
+        if not (status == 404 and answer == NO_SUCH_ROUTE):
+            public.append((method, path))
+    missing = [f"{method.upper()} {path}" for method, path in public if (method, path) not in documented]
+    assert len(public) >= 20, f"only {public} answered through nginx"
+    assert not missing, f"served through nginx but not in Docs/openapi.yaml: {missing}"
+
+
+def unknown_routes_stay_unknown():
+    for path in ["/auth", "/metrics", "/alive", "/ready", "/internal/group-actions", "/no-such-route"]:
+        status, answer = support.request("GET", path)
+        assert status == 404 and answer == NO_SUCH_ROUTE, f"{path}: {status} {answer}"
+
+
+def main():
+    tally = support.Tally("Checks/openapi")
+    tally.check("Docs/openapi.yaml is a valid OpenAPI 3 document", is_valid_document)
+    tally.check("every operation answers its documented status and schema", every_operation_answers_as_documented)
+    tally.check("every operation with security refuses a call without credentials", credentials_are_required_where_documented)
+    tally.check("every route nginx serves publicly is documented", every_public_route_is_documented)
+    tally.check("internal and unknown routes answer nginx's 'no such route'", unknown_routes_stay_unknown)
+    tally.finish()
+
+
+if __name__ == "__main__":
+    main()
