@@ -55,7 +55,7 @@ export function classify(frame) {
     if (head.action === "state" && body.state === "delivered" && Array.isArray(body.ids)) {
       return { kind: "receipt", from: head.from, ids: body.ids.map(String) };
     }
-    if (head.action === "add" || head.action === "remove") return { kind: "groupEvent", groupId: head.to };
+    if (["add", "remove", "promote", "update"].includes(head.action)) return { kind: "groupEvent", groupId: head.to };
     return { kind: "notification" };
   }
   const isGroup = String(head.type ?? "").toUpperCase() === "GROUP";
