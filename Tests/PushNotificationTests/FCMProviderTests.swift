@@ -137,4 +137,13 @@ final class FCMProviderTests: XCTestCase {
             XCTAssertEqual(google.sends(to: "b").count, 2, "refused once, then sent with the new token")
         }
     }
+
+    func testRetryAfterIsReadAsSecondsOrAsAnHTTPDate() {
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        XCTAssertEqual(RetryAfter.parse("7", now: now), .seconds(7))
+        XCTAssertEqual(RetryAfter.parse("Tue, 14 Nov 2023 22:13:30 GMT", now: now), .seconds(10))
+        XCTAssertEqual(RetryAfter.parse("Tue, 14 Nov 2023 22:00:00 GMT", now: now), .zero, "a date in the past: at once")
+        XCTAssertNil(RetryAfter.parse("soon", now: now))
+        XCTAssertNil(RetryAfter.parse(nil, now: now))
+    }
 }
