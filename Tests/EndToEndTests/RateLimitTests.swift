@@ -39,7 +39,8 @@ final class RateLimitTests: XCTestCase {
 
         // Nothing accepted is lost, and nothing refused is delivered.
         let delivered = try await recipient.waitForMessages(accepted.count)
-        XCTAssertEqual(delivered.compactMap(\.id), accepted, "accepted messages arrive in order")
+        // Server acks may overtake each other; deliveries keep the order of sending.
+        XCTAssertEqual(delivered.compactMap(\.id), flood.filter(Set(accepted).contains), "accepted messages arrive in order")
 
         // Tokens come back: the same socket is usable again once the rate allows. The
         // client paces itself at the allowed rate, as a well-behaved app would.
