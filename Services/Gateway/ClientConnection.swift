@@ -1,53 +1,77 @@
 import ChatProtocol
 import Foundation
+import NIOCore
+import NIOWebSocket
+import Synchronization
 
-/// One open WebSocket. Everything written to it goes through `outbound`, drained by a
-/// single writer task, so frames from the inbound loop (acks, errors) and from
-/// deliveries never interleave badly.
+/// One client's socket, as the rest of the gateway sees it: who it is, how it encodes
+/// messages, and a way to write to it. It is created when the upgrade request is
+/// authenticated, opened once the socket speaks WebSocket and closed when it goes away;
+/// writes go straight to the channel (NIO keeps them in order), so an idle socket costs
+/// this record and the channel's state, nothing more.
 final class ClientConnection: Sendable {
-    struct Frame: Sendable {
-        let bytes: Data
-        let isText: Bool
-        /// Resumed with true once the frame reached the socket, false if it never will.
-        let written: CheckedContinuation<Bool, Never>?
+    private enum State {
+        case opening
+        case open(any Channel)
+        case closed
     }
 
     let id: String
     let user: String
     let format: FrameFormat
     let wantsServerAcks: Bool
-    private let outbound: AsyncStream<Frame>.Continuation
-    let frames: AsyncStream<Frame>
+    private let state = Mutex(State.opening)
 
     init(user: String, format: FrameFormat, wantsServerAcks: Bool) {
         self.id = UUID().uuidString.lowercased()
         self.user = user
         self.format = format
         self.wantsServerAcks = wantsServerAcks
-        (frames, outbound) = AsyncStream<Frame>.makeStream()
     }
 
-    /// Queues a frame without waiting for the socket (acks and errors).
+    /// Called by the socket's frame handler once the upgrade is done.
+    func open(on channel: any Channel) {
+        state.withLock { state in
+            if case .opening = state { state = .open(channel) }
+        }
+    }
+
+    /// No frame is written after this; deliveries report false.
+    func finish() {
+        state.withLock { $0 = .closed }
+    }
+
+    /// Writes a frame without waiting for the socket (acks and errors).
     func send(_ message: ChatMessage) {
-        outbound.yield(Frame(bytes: format.encode(message), isText: format == .text, written: nil))
+        guard let channel else { return }
+        channel.writeAndFlush(frame(format.encode(message), isText: format == .text), promise: nil)
     }
 
-    /// Queues a frame and waits until it was written to the socket.
+    /// Writes a frame and reports whether it reached the socket.
     func deliver(_ message: ChatMessage) async -> Bool {
-        let bytes = format.encode(message)
-        return await withCheckedContinuation { continuation in
-            if case .terminated = outbound.yield(Frame(bytes: bytes, isText: format == .text, written: continuation)) {
-                continuation.resume(returning: false)
-            }
+        guard let channel else { return false }
+        do {
+            try await channel.writeAndFlush(frame(format.encode(message), isText: format == .text))
+            return true
+        } catch {
+            return false
         }
     }
 
     /// Raw text (the `pong` answer).
     func sendText(_ text: String) {
-        outbound.yield(Frame(bytes: Data(text.utf8), isText: true, written: nil))
+        guard let channel else { return }
+        channel.writeAndFlush(frame(Data(text.utf8), isText: true), promise: nil)
     }
 
-    func finish() {
-        outbound.finish()
+    private var channel: (any Channel)? {
+        state.withLock { state in
+            guard case .open(let channel) = state else { return nil }
+            return channel
+        }
+    }
+
+    private func frame(_ bytes: Data, isText: Bool) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: isText ? .text : .binary, data: ByteBuffer(bytes: bytes))
     }
 }

@@ -3,7 +3,7 @@ import Auth
 import Broker
 import DocumentStore
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import ServiceKit
 
 /// The WebSocket gateway: clients' sockets and REST send on the public port (behind
@@ -39,21 +39,21 @@ struct GatewayCommand: AsyncParsableCommand {
             producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayURL: internalURL,
             logger: logger)
 
-        // Frames up to 4x the message limit are read and refused with an error frame;
+        // Messages up to 4x the message limit are read and refused with an error frame;
         // larger ones close that socket with 1009.
-        let maxFrameBytes = gateway.maxMessageBytes * 4
-        let publicRouter = Router(context: BasicWebSocketRequestContext.self)
-        WebSocketRoutes(
-            authenticate: authenticate, intake: intake, registry: registry, events: events,
-            rateLimitPerSecond: gateway.rateLimitPerSecond, rateLimitBurst: gateway.rateLimitBurst,
-            maxFrameBytes: maxFrameBytes, logger: logger
-        ).add(to: publicRouter)
+        let sessions = ClientSessions(
+            intake: intake, registry: registry, events: events, rateLimitPerSecond: gateway.rateLimitPerSecond, logger: logger)
+        let webSocket = WebSocketRoutes(
+            authenticate: authenticate,
+            settings: WebSocketFrameHandler.Settings(
+                maxMessageBytes: gateway.maxMessageBytes * 4, rateLimitPerSecond: gateway.rateLimitPerSecond,
+                rateLimitBurst: gateway.rateLimitBurst),
+            actions: sessions.actions, logger: logger)
+        let publicRouter = Router()
         RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100).add(to: publicRouter)
         let publicApplication = Application(
             router: publicRouter,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: publicRouter,
-                configuration: HTTP1WebSocketUpgradeChannel.Configuration(ws: WebSocketServerConfiguration(maxFrameSize: maxFrameBytes))),
+            server: HTTPServerBuilder { responder in PublicChannel(responder: responder, webSocket: webSocket) },
             configuration: ApplicationConfiguration(
                 address: .hostname(gateway.publicHost, port: gateway.publicPort), serverName: gatewayId),
             logger: logger)

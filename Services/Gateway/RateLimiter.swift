@@ -1,7 +1,7 @@
 import Foundation
 
 /// A token bucket per connection: `rate` messages per second on average, bursts up to
-/// `burst`. Owned by one connection's inbound loop, so it needs no lock.
+/// `burst`. Owned by one socket's frame handler on its event loop, so it needs no lock.
 struct RateLimiter {
     private let rate: Double
     private let burst: Double

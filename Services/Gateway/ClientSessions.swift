@@ -1,0 +1,80 @@
+import ChatProtocol
+import Foundation
+import Logging
+import Metrics
+import ServiceKit
+
+/// What the gateway does for a client's socket once it speaks WebSocket: registers it and
+/// announces it, takes its messages in (server ack once the broker has them), and forgets
+/// and announces it when it goes.
+struct ClientSessions: Sendable {
+    let intake: MessageIntake
+    let registry: ConnectionRegistry
+    let events: ConnectionEvents
+    let rateLimitPerSecond: Int
+    let logger: Logger
+    private let openConnections = Gauge(label: "gateway_open_connections")
+
+    init(intake: MessageIntake, registry: ConnectionRegistry, events: ConnectionEvents, rateLimitPerSecond: Int, logger: Logger) {
+        self.intake = intake
+        self.registry = registry
+        self.events = events
+        self.rateLimitPerSecond = rateLimitPerSecond
+        self.logger = logger
+    }
+
+    var actions: SocketActions {
+        let sessions = self
+        return SocketActions(
+            opened: { await sessions.opened($0) },
+            received: { await sessions.received($0, from: $1) },
+            rateLimited: { await sessions.rateLimited($0, from: $1) },
+            closed: { await sessions.closed($0) })
+    }
+
+    func opened(_ connection: ClientConnection) async {
+        registry.add(connection)
+        openConnections.record(registry.count)
+        await events.publish(.connected, connection)
+    }
+
+    func closed(_ connection: ClientConnection) async {
+        registry.remove(connection)
+        openConnections.record(registry.count)
+        await events.publish(.disconnected, connection)
+    }
+
+    func rateLimited(_ bytes: Data, from connection: ClientConnection) async {
+        logger.notice("rate limit exceeded", metadata: ["user": "\(connection.user)"])
+        connection.send(ChatMessage.errorFrame(
+            id: connection.format.messageId(inUndecodable: bytes), to: connection.user, code: 429,
+            reason: "rate limit exceeded: at most \(rateLimitPerSecond) messages per second"))
+    }
+
+    func received(_ bytes: Data, from connection: ClientConnection) async {
+        let outcome: MessageIntake.Outcome
+        switch intake.decode(bytes, format: connection.format, user: connection.user) {
+        case .failure(let rejection): outcome = intake.reject(rejection, user: connection.user)
+        case .success(let message): outcome = await intake.enqueue(message, trackId: TrackId.make())
+        }
+        switch outcome {
+        case .rejected(let errorFrame):
+            if let errorFrame { connection.send(errorFrame) }
+        case .clientAck:
+            break
+        case .accepted(let message, let delivery):
+            // Acks are sent once the broker has the message; waiting for that off the
+            // socket's queue keeps a connection's messages pipelined.
+            guard connection.wantsServerAcks else { return }
+            Task {
+                do {
+                    _ = try await delivery.report()
+                    connection.send(ChatMessage.serverAck(for: message))
+                } catch {
+                    connection.send(ChatMessage.errorFrame(
+                        id: message.id, to: connection.user, code: 503, reason: "message not stored, send it again"))
+                }
+            }
+        }
+    }
+}

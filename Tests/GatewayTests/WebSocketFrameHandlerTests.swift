@@ -1,0 +1,163 @@
+import ChatProtocol
+@testable import Gateway
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import Synchronization
+import XCTest
+
+/// The frame handler on a test channel: what it answers on the socket and what it hands
+/// on to the gateway, in order.
+final class WebSocketFrameHandlerTests: XCTestCase {
+    func testTextPingIsAnsweredWithPongAndNotHandedOn() async throws {
+        let socket = try await TestSocket()
+        try await socket.send(.text, "ping")
+        let answer = try await socket.nextFrame()
+        XCTAssertEqual(answer.opcode, .text)
+        XCTAssertEqual(String(buffer: answer.data), "pong")
+        try await socket.send(.text, "after")
+        try await socket.waitForEvents(["opened", "message after"])
+    }
+
+    func testFragmentsAreJoinedAndControlFramesBetweenThemAnswered() async throws {
+        let socket = try await TestSocket()
+        try await socket.send(.text, "hel", fin: false)
+        try await socket.send(.ping, "are you there")
+        try await socket.send(.continuation, "lo ", fin: false)
+        try await socket.send(.continuation, "world")
+        let pong = try await socket.nextFrame()
+        XCTAssertEqual(pong.opcode, .pong)
+        XCTAssertEqual(String(buffer: pong.data), "are you there")
+        try await socket.waitForEvents(["opened", "message hello world"])
+    }
+
+    func testInvalidUTF8InATextMessageClosesWith1007AndIsNeverHandedOn() async throws {
+        let socket = try await TestSocket()
+        try await socket.send(.text, "before")
+        try await socket.send(.text, bytes: Array("caf".utf8) + [0xC3, 0x28, 0xFF])
+        let close = try await socket.nextFrame()
+        XCTAssertEqual(close.opcode, .connectionClose)
+        XCTAssertEqual(close.closeCode, .dataInconsistentWithMessage)
+        try await socket.send(.text, "after the close")  // ignored: the socket is closing
+        try await socket.send(.connectionClose, bytes: [0x03, 0xE8])
+        try await socket.waitUntilClosed()
+        try await socket.waitForEvents(["opened", "message before", "closed"])
+    }
+
+    func testAMessageOverTheLimitAcrossFragmentsClosesWith1009() async throws {
+        let socket = try await TestSocket(maxMessageBytes: 10)
+        try await socket.send(.binary, "123456", fin: false)
+        try await socket.send(.continuation, "789012")
+        let close = try await socket.nextFrame()
+        XCTAssertEqual(close.closeCode, .messageTooLarge)
+        // Without the client's close frame, the socket is closed after the close timeout.
+        await socket.channel.testingEventLoop.advanceTime(by: .seconds(11))
+        try await socket.waitUntilClosed()
+        try await socket.waitForEvents(["opened", "closed"])
+    }
+
+    func testMessagesOverTheRateAreRefusedInOrder() async throws {
+        let socket = try await TestSocket(rate: 1, burst: 2)
+        for text in ["one", "two", "three"] { try await socket.send(.text, text) }
+        try await socket.waitForEvents(["opened", "message one", "message two", "rate limited three"])
+    }
+
+    func testADeliveryReportsWhetherItWasWritten() async throws {
+        let socket = try await TestSocket()
+        let message = ChatMessage.errorFrame(id: "m1", to: "alice", code: 400, reason: "test")
+        let open = await socket.connection.deliver(message)
+        XCTAssertTrue(open)
+        let written = try await socket.nextFrame()
+        XCTAssertEqual(written.opcode, .text)
+
+        try await socket.send(.connectionClose, bytes: [0x03, 0xE8])
+        let answer = try await socket.nextFrame()
+        XCTAssertEqual(answer.closeCode, .normalClosure)
+        try await socket.waitUntilClosed()
+        let closed = await socket.connection.deliver(message)
+        XCTAssertFalse(closed)
+        try await socket.waitForEvents(["opened", "closed"])
+    }
+
+    func testASocketThatStopsAnsweringPingsIsClosed() async throws {
+        let socket = try await TestSocket()
+        await socket.channel.testingEventLoop.advanceTime(by: .seconds(30))
+        let ping = try await socket.nextFrame()
+        XCTAssertEqual(ping.opcode, .ping)
+        await socket.channel.testingEventLoop.advanceTime(by: .seconds(30))
+        let close = try await socket.nextFrame()
+        XCTAssertEqual(close.closeCode, .goingAway)
+    }
+}
+
+/// A test channel with one frame handler and a record of what it handed on.
+private struct TestSocket {
+    let channel = NIOAsyncTestingChannel()
+    let connection = ClientConnection(user: "alice", format: .text, wantsServerAcks: false)
+    let events = Events()
+
+    init(maxMessageBytes: Int = 1 << 16, rate: Int = 100, burst: Int = 100) async throws {
+        let settings = WebSocketFrameHandler.Settings(maxMessageBytes: maxMessageBytes, rateLimitPerSecond: rate, rateLimitBurst: burst)
+        let (channel, connection, actions) = (channel, connection, events.actions)
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8103))
+        try await channel.testingEventLoop.executeInContext {
+            let handler = WebSocketFrameHandler(
+                connection: connection, settings: settings, actions: actions, logger: Logger(label: "test"))
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
+    }
+
+    func send(_ opcode: WebSocketOpcode, _ text: String, fin: Bool = true) async throws {
+        try await send(opcode, bytes: Array(text.utf8), fin: fin)
+    }
+
+    /// Clients mask their frames (RFC 6455).
+    func send(_ opcode: WebSocketOpcode, bytes: [UInt8], fin: Bool = true) async throws {
+        let mask: WebSocketMaskingKey = [0x12, 0x34, 0x56, 0x78]
+        var data = ByteBuffer(bytes: bytes)
+        data.webSocketMask(mask)
+        try await channel.writeInbound(WebSocketFrame(fin: fin, opcode: opcode, maskKey: mask, data: data))
+    }
+
+    func nextFrame() async throws -> WebSocketFrame {
+        try await channel.waitForOutboundWrite(as: WebSocketFrame.self)
+    }
+
+    func waitUntilClosed() async throws {
+        try await channel.closeFuture.get()
+    }
+
+    /// The handler's actions run as tasks: wait a while for them to catch up.
+    func waitForEvents(_ expected: [String], file: StaticString = #filePath, line: UInt = #line) async throws {
+        for _ in 0..<200 where events.list != expected {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        XCTAssertEqual(events.list, expected, file: file, line: line)
+    }
+}
+
+private final class Events: Sendable {
+    private let recorded = Mutex<[String]>([])
+
+    var list: [String] { recorded.withLock { $0 } }
+
+    var actions: SocketActions {
+        SocketActions(
+            opened: { _ in self.append("opened") },
+            received: { bytes, _ in self.append("message \(String(decoding: bytes, as: UTF8.self))") },
+            rateLimited: { bytes, _ in self.append("rate limited \(String(decoding: bytes, as: UTF8.self))") },
+            closed: { _ in self.append("closed") })
+    }
+
+    private func append(_ event: String) {
+        recorded.withLock { $0.append(event) }
+    }
+}
+
+extension WebSocketFrame {
+    fileprivate var closeCode: WebSocketErrorCode? {
+        var data = unmaskedData
+        return data.readWebSocketErrorCode()
+    }
+}
