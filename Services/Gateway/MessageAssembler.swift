@@ -5,7 +5,7 @@ import NIOWebSocket
 /// applies to the whole message, so splitting a message into small frames does not get
 /// past it. Holds bytes only while a fragmented message is arriving.
 struct MessageAssembler {
-    enum Outcome: Equatable {
+    enum Outcome {
         case incomplete
         /// A whole text or binary message.
         case message(WebSocketOpcode, ByteBuffer)
