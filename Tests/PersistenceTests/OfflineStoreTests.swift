@@ -52,6 +52,28 @@ final class OfflineStoreTests: XCTestCase {
         await test.database.close()
     }
 
+    func testABatchOfAcksForSeveralRecipientsDeletesExactlyThoseMessages() async throws {
+        let test = try await TestStore()
+        try await test.store.store([
+            stored(offlineMessage("m1"), sequence: 1),
+            stored(offlineMessage("m2"), sequence: 2),
+            stored(offlineMessage("m3"), sequence: 3),
+            stored(offlineMessage("m1", to: "dave"), sequence: 4),
+            stored(offlineMessage("m2", to: "dave"), sequence: 5),
+            stored(offlineMessage("m9", to: "erin"), sequence: 6),
+        ])
+        let deleted = try await test.store.delete([
+            Acknowledgement(recipient: "bob", id: "m1"), Acknowledgement(recipient: "dave", id: "m2"),
+            Acknowledgement(recipient: "bob", id: "m3"), Acknowledgement(recipient: "erin", id: "m1"),
+        ])
+        XCTAssertEqual(deleted, 3)
+        let bob = try await test.all(of: "bob"), dave = try await test.all(of: "dave"), erin = try await test.all(of: "erin")
+        XCTAssertEqual(bob.map(\.message.id), ["m2"])
+        XCTAssertEqual(dave.map(\.message.id), ["m1"])
+        XCTAssertEqual(erin.map(\.message.id), ["m9"])
+        await test.database.close()
+    }
+
     func testPagesGoOldestFirstThenInArrivalOrderAndListingDeletesNothing() async throws {
         let test = try await TestStore()
         // (id, serverTimestamp, sequence), stored out of order.
