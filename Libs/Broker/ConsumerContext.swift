@@ -78,7 +78,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
                 paused = !setPaused(rk, false)
             }
             if let message = rd_kafka_consumer_poll(rk, 100) {
-                hand(message)
+                hand(message, from: rk)
                 rd_kafka_message_destroy(message)
             }
             if ContinuousClock.now - lastCommit >= options.commitInterval {
@@ -112,9 +112,15 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
 
     /// The pointer itself is needed, not a copy: librdkafka keeps headers and the
     /// timestamp in the larger private struct the message is embedded in.
-    private func hand(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) {
+    private func hand(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>, from rk: OpaquePointer) {
         let message = pointer.pointee
         guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            if message.err == RD_KAFKA_RESP_ERR__FATAL {
+                // A consumer gets its fatal errors here, not in the error callback.
+                var underlying = [CChar](repeating: 0, count: 512)
+                let cause = rd_kafka_fatal_error(rk, &underlying, underlying.count)
+                KafkaConfig.exitAfterFatalError(logger, reason: cText(underlying), code: cause.rawValue)
+            }
             logger.warning("consumer error", metadata: ["reason": "\(errorText(message.err))"])
             return
         }

@@ -1,4 +1,7 @@
 import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Synchronization
 
@@ -33,9 +36,33 @@ enum KafkaConfig {
             guard let opaque else { return }
             let context = Unmanaged<KafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
             let text = reason.map { String(cString: $0) } ?? "unknown"
-            context.logger.warning("broker client error", metadata: ["code": "\(code)", "reason": "\(text)"])
+            guard code == RD_KAFKA_RESP_ERR__FATAL.rawValue, let handle else {
+                context.logger.warning("broker client error", metadata: ["code": "\(code)", "reason": "\(text)"])
+                return
+            }
+            var underlying = [CChar](repeating: 0, count: 512)
+            let cause = rd_kafka_fatal_error(handle, &underlying, underlying.count)
+            KafkaConfig.exitAfterFatalError(context.logger, reason: cText(underlying), code: cause.rawValue)
         }
     }
+
+    /// A fatal error leaves the client unusable for good (e.g. a static group member fenced
+    /// by another instance with its id, or an idempotent producer out of sequence): the
+    /// process would live on without consuming or producing, silently stalling its
+    /// partitions. It exits instead, so the restart policy (compose, the local stack's
+    /// supervisor) starts a fresh client; unresolved records are consumed again and
+    /// unconfirmed sends were never acknowledged to anyone.
+    static func exitAfterFatalError(_ logger: Logger, reason: String, code: Int32) -> Never {
+        logger.critical(
+            "fatal broker client error, exiting so the service is restarted",
+            metadata: ["code": "\(code)", "reason": "\(reason)"])
+        fflush(nil)
+        // _exit, not exit: atexit handlers would run while librdkafka's threads still run.
+        _exit(fatalExitStatus)
+    }
+
+    /// EX_SOFTWARE from sysexits.h: what a process ended by a fatal broker error returns.
+    static let fatalExitStatus: Int32 = 70
 
     static func logLevel(syslogLevel: Int32) -> Logger.Level {
         switch syslogLevel {

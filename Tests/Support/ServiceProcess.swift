@@ -60,6 +60,8 @@ public final class ServiceProcess: Sendable {
     }
 
     public var isRunning: Bool { termination.status.withLock { $0 } == nil }
+    /// The exit status once the process ended by itself or was stopped.
+    public var exitStatus: Int32? { termination.status.withLock { $0 } }
 
     /// GET on the service's HTTP port.
     public func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
