@@ -265,6 +265,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ],
             path: "Services/Gateway"),
+        .testTarget(name: "SessionServiceTests", dependencies: ["SessionService"], path: "Tests/SessionServiceTests"),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

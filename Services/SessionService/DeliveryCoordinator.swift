@@ -25,6 +25,8 @@ actor DeliveryCoordinator {
         let hasStoredCopy: Bool
         var attempt = 0
         var ackTimer: Task<Void, Never>?
+        /// How long this attempt's ack timer was extended because reading lagged behind.
+        var patience: Duration = .zero
     }
 
     private let consumer: BrokerConsumer
@@ -40,6 +42,7 @@ actor DeliveryCoordinator {
     /// recipient's messages are pushed strictly in consumption order.
     private var chainTails: [String: (id: Int, task: Task<Void, Never>)] = [:]
     private var chainCounter = 0
+    private var readingLag = ReadingLag()
 
     private let deliveredCounter = Counter(label: "session_messages_delivered_total")
     private let offlineCounter = Counter(label: "session_messages_stored_offline_total")
@@ -63,6 +66,7 @@ actor DeliveryCoordinator {
     /// messages are pushed in the order they were consumed.
     func handle(_ record: ConsumedMessage) async {
         let trackId = TrackId.of(record)
+        readingLag.observe(producedAt: record.timestamp, nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), at: .now)
         switch record.topic {
         case topics.userConnectionStateTopic:
             guard let event = try? ConnectionState(protobuf: record.value) else {
@@ -99,6 +103,7 @@ actor DeliveryCoordinator {
     private func attempt(_ key: AckKey) async {
         guard var entry = pending[key] else { return }
         entry.attempt += 1
+        entry.patience = .zero
         pending[key] = entry
         let attempt = entry.attempt
         let log = logger.tracking(entry.trackId)
@@ -112,18 +117,29 @@ actor DeliveryCoordinator {
         guard let current = pending[key], current.attempt == attempt else { return }
         if written {
             log.debug("pushed", metadata: ["recipient": "\(key.user)", "id": "\(key.messageId)", "attempt": "\(attempt)"])
-            pending[key]?.ackTimer = Task { [self, options] in
-                try? await Task.sleep(for: options.ackTimeout(attempt: attempt))
-                if !Task.isCancelled { await self.ackTimedOut(key, attempt: attempt) }
-            }
+            armAckTimer(key, attempt: attempt, after: options.ackTimeout(attempt: attempt))
         } else {
             pending.removeValue(forKey: key)
             await storeOffline(current, reachedRecipient: false)
         }
     }
 
+    private func armAckTimer(_ key: AckKey, attempt: Int, after wait: Duration) {
+        pending[key]?.ackTimer = Task { [self] in
+            try? await Task.sleep(for: wait)
+            if !Task.isCancelled { await self.ackTimedOut(key, attempt: attempt) }
+        }
+    }
+
     private func ackTimedOut(_ key: AckKey, attempt: Int) async {
         guard let entry = pending[key], entry.attempt == attempt else { return }
+        // The ack may be on the topic, unread: wait for reading to catch up (bounded by
+        // one more ack timeout) before pushing the message again.
+        if let extra = readingLag.extraWait(at: .now, extended: entry.patience, limit: options.ackTimeout(attempt: attempt)) {
+            pending[key]?.patience += extra
+            armAckTimer(key, attempt: attempt, after: extra)
+            return
+        }
         if attempt < options.maxDeliveryAttempts {
             retryCounter.increment()
             chain(for: key.user) { [self] in await self.attempt(key) }
