@@ -133,9 +133,9 @@ actor DeliveryCoordinator {
 
     private func ackTimedOut(_ key: AckKey, attempt: Int) async {
         guard let entry = pending[key], entry.attempt == attempt else { return }
-        // The ack may be on the topic, unread: wait for reading to catch up (bounded by
-        // one more ack timeout) before pushing the message again.
-        if let extra = readingLag.extraWait(at: .now, extended: entry.patience, limit: options.ackTimeout(attempt: attempt)) {
+        // The ack may be on the topic, unread: wait for reading to catch up before pushing
+        // the message again.
+        if let extra = readingLag.extraWait(at: .now, extended: entry.patience, limit: ReadingLag.maxPatience) {
             pending[key]?.patience += extra
             armAckTimer(key, attempt: attempt, after: extra)
             return

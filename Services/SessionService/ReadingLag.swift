@@ -9,6 +9,10 @@
 struct ReadingLag {
     /// A sample older than this says nothing any more: with nothing to read there is no lag.
     static let freshness: Duration = .seconds(1)
+    /// The most one delivery attempt waits beyond its ack timeout for reading to catch up.
+    /// A retry while the ack may still be unread only adds load, so this is generous; it
+    /// bounds the wait if produce timestamps are wrong (a skewed clock).
+    static let maxPatience: Duration = .seconds(60)
 
     private var lag: Duration = .zero
     private var sampledAt: ContinuousClock.Instant?
