@@ -101,11 +101,19 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Pauses or resumes fetching for every assigned partition; true when it worked.
+    /// Pauses or resumes fetching for every assigned partition but those of
+    /// `alwaysFetchedTopics`; true when it worked.
     private func setPaused(_ rk: OpaquePointer, _ pause: Bool) -> Bool {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        guard rd_kafka_assignment(rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return false }
+        var assigned: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(rk, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR, let assigned else { return false }
+        defer { rd_kafka_topic_partition_list_destroy(assigned) }
+        guard let list = rd_kafka_topic_partition_list_new(assigned.pointee.cnt) else { return false }
         defer { rd_kafka_topic_partition_list_destroy(list) }
+        for index in 0..<Int(assigned.pointee.cnt) {
+            let entry = assigned.pointee.elems[index]
+            guard let topic = entry.topic, !options.alwaysFetchedTopics.contains(String(cString: topic)) else { continue }
+            rd_kafka_topic_partition_list_add(list, topic, entry.partition)
+        }
         let result = pause ? rd_kafka_pause_partitions(rk, list) : rd_kafka_resume_partitions(rk, list)
         return result == RD_KAFKA_RESP_ERR_NO_ERROR
     }

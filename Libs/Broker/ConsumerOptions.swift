@@ -13,6 +13,9 @@ public struct ConsumerOptions: Sendable {
     public var heartbeatIntervalMilliseconds: Int
     public var fetchWaitMaxMilliseconds: Int
     public var maxPollIntervalMilliseconds: Int
+    /// Topics back-pressure never pauses: ones whose records finish in-flight work (acks)
+    /// rather than add to it. Pausing them would stop exactly what drains the backlog.
+    public var alwaysFetchedTopics: Set<String>
 
     public init(
         maxInFlight: Int = 10_000,
@@ -22,7 +25,8 @@ public struct ConsumerOptions: Sendable {
         sessionTimeoutMilliseconds: Int = 6000,
         heartbeatIntervalMilliseconds: Int = 500,
         fetchWaitMaxMilliseconds: Int = 50,
-        maxPollIntervalMilliseconds: Int = 10000
+        maxPollIntervalMilliseconds: Int = 10000,
+        alwaysFetchedTopics: Set<String> = []
     ) {
         self.maxInFlight = maxInFlight
         self.commitInterval = commitInterval
@@ -32,6 +36,7 @@ public struct ConsumerOptions: Sendable {
         self.heartbeatIntervalMilliseconds = heartbeatIntervalMilliseconds
         self.fetchWaitMaxMilliseconds = fetchWaitMaxMilliseconds
         self.maxPollIntervalMilliseconds = maxPollIntervalMilliseconds
+        self.alwaysFetchedTopics = alwaysFetchedTopics
     }
 
     func librdkafkaProperties(groupId: String) -> [String: String] {

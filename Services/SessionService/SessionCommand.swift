@@ -28,7 +28,9 @@ struct SessionCommand: AsyncParsableCommand {
             topics: [
                 topics.userConnectionStateTopic, topics.sendMessageTopic, topics.systemMessageTopic, topics.clientAckTopic,
             ],
-            logger: logger)
+            logger: logger,
+            // Acks resolve deliveries in flight: back-pressure must never stop reading them.
+            options: ConsumerOptions(alwaysFetchedTopics: [topics.clientAckTopic]))
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let coordinator = DeliveryCoordinator(
             consumer: consumer, producer: producer, directory: directory,
