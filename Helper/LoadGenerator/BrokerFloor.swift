@@ -1,6 +1,7 @@
 import Broker
 import Foundation
 import Logging
+import Synchronization
 
 /// The floor under every latency we report: the broker's own produce-to-consume round trip
 /// at the same rate, with the same client library and settings the services use (acks=all,
@@ -19,11 +20,17 @@ enum BrokerFloor {
             options: ConsumerOptions(startFromEarliest: true))
         let producer = try BrokerProducer(configuration: configuration, logger: logger, lingerMilliseconds: 0)
         let latencies = LatencyRecorder()
+        let probe = ProbeSeen()
 
         let reader = Task {
             var received = 0
             for await message in consumer.messages {
                 let now = Clock.microseconds()
+                if message.value == ProbeSeen.value {
+                    probe.mark()
+                    consumer.resolve(message)
+                    continue
+                }
                 if let sentAt = UInt64(String(decoding: message.value, as: UTF8.self)), now >= sentAt {
                     latencies.record(microseconds: now - sentAt)
                 }
@@ -36,6 +43,15 @@ enum BrokerFloor {
         while !consumer.hasJoinedGroup {
             guard ContinuousClock.now < joinDeadline else { throw Failed(description: "the floor consumer did not join its group") }
             try await Task.sleep(for: .milliseconds(20))
+        }
+        // Joining is not fetching yet: librdkafka 2.0.2 starts fetching a new assignment
+        // hundreds of ms later, which would show up as a tail that is not the broker's.
+        // Measuring starts once one probe record made the whole trip.
+        _ = try await producer.enqueue(topic: topic, key: nil, value: ProbeSeen.value)
+        let probeDeadline = ContinuousClock.now + .seconds(30)
+        while !probe.seen {
+            guard ContinuousClock.now < probeDeadline else { throw Failed(description: "the floor consumer never fetched") }
+            try await Task.sleep(for: .milliseconds(5))
         }
 
         let start = ContinuousClock.now
@@ -58,4 +74,13 @@ enum BrokerFloor {
         guard finished else { throw Failed(description: "the floor consumer did not receive all \(count) records") }
         return latencies.summary
     }
+}
+
+/// Set once the floor consumer received the probe record.
+private final class ProbeSeen: Sendable {
+    static let value = Data("probe".utf8)
+    private let flag = Mutex(false)
+
+    var seen: Bool { flag.withLock { $0 } }
+    func mark() { flag.withLock { $0 = true } }
 }
