@@ -65,7 +65,10 @@ final class PushEndToEndTests: XCTestCase {
             let service = try await PushProcess.start(google: google, database: TestEnvironment.uniqueName("push-e2e"))
             do {
                 try await Self.send(from: alice, key: aliceKey, to: bob, id: "hello-1", contentType: "TEXT")
-                try await eventually(timeout: .seconds(30), "a push to each of bob's devices") {
+                // This instance's new consumer group starts at the oldest record of the stack's
+                // shared topics, so it first works through every earlier test's logins and
+                // offline messages (a 30 s limit was once too short in a full run).
+                try await eventually(timeout: .seconds(120), "a push to each of bob's devices") {
                     tokens.allSatisfy { !google.sends(to: $0).isEmpty }
                 }
                 // A receipt, then a message: the message's push shows the receipt was skipped.
