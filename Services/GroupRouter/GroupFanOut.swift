@@ -55,7 +55,7 @@ struct GroupFanOut: Sendable {
 
     private func fanOut(_ message: ChatMessage, record: ConsumedMessage, trackId: String, log: Logger) async {
         guard
-            let group = await retrying("reading the group", log: log, { try await cache.group(message.destination) })
+            let group = await retrying("reading the group", logger: log, { try await cache.group(message.destination) })
         else { return }
         guard let group, group.isMember(message.source) else {
             refused.increment()
@@ -78,7 +78,7 @@ struct GroupFanOut: Sendable {
     }
 
     private func apply(_ action: Data, of message: ChatMessage, record: ConsumedMessage, trackId: String, log: Logger) async {
-        guard let outcome = await retrying("applying a group change", log: log, { try await actions.apply(action, trackId: trackId) })
+        guard let outcome = await retrying("applying a group change", logger: log, { try await actions.apply(action, trackId: trackId) })
         else { return }
         switch outcome {
         case .applied:
@@ -99,22 +99,6 @@ struct GroupFanOut: Sendable {
         } catch {
             log.error("could not enqueue an error notification", metadata: ["reason": "\(error)"])
         }
-    }
-
-    /// Retries a dependency (database, group-ms) with backoff while the service runs, so a
-    /// short outage delays the partition instead of losing a message; nil once shutting down.
-    private func retrying<T: Sendable>(_ what: String, log: Logger, _ body: @Sendable () async throws -> T) async -> T? {
-        var delay = Duration.milliseconds(100)
-        while !Task.isCancelled {
-            do {
-                return try await body()
-            } catch {
-                log.warning("\(what) failed, retrying", metadata: ["reason": "\(error)", "delay": "\(delay)"])
-                try? await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
-            }
-        }
-        return nil
     }
 
     private func deadLetter(_ record: ConsumedMessage, reason: String, log: Logger) async {

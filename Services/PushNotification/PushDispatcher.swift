@@ -1,5 +1,6 @@
 import ChatProtocol
 import Logging
+import ServiceKit
 
 /// Sends one user's gathered messages to each of the user's devices, and forgets the
 /// devices whose tokens the provider declares dead.
