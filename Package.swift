@@ -265,11 +265,13 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ],
             path: "Services/Gateway"),
-        .testTarget(name: "SessionServiceTests", dependencies: ["SessionService"], path: "Tests/SessionServiceTests"),
+        .testTarget(name: "SessionServiceTests", dependencies: ["SessionService", "ChatProtocol", "DocumentStore"], path: "Tests/SessionServiceTests"),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "ChatProtocol",
+                "Gateway", "ChatProtocol", "SessionService", "ServiceKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -49,13 +49,15 @@ final class ClientConnection: Sendable {
 
     /// Writes a frame and reports whether it reached the socket.
     func deliver(_ message: ChatMessage) async -> Bool {
-        guard let channel else { return false }
-        do {
-            try await channel.writeAndFlush(frame(format.encode(message), isText: format == .text))
-            return true
-        } catch {
-            return false
-        }
+        guard let write = startDelivery(message) else { return false }
+        return (try? await write.get()) != nil
+    }
+
+    /// Starts writing a frame and returns the write's outcome, nil when the socket is not
+    /// open. Lets a caller start many writes before waiting for any of them.
+    func startDelivery(_ message: ChatMessage) -> EventLoopFuture<Void>? {
+        guard let channel else { return nil }
+        return channel.writeAndFlush(frame(format.encode(message), isText: format == .text))
     }
 
     /// Raw text (the `pong` answer).

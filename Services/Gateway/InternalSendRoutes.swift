@@ -2,36 +2,54 @@ import ChatProtocol
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceKit
 
-/// The internal `POST /send` (never behind nginx): session-ms hands over messages for one
-/// user; each is written to every socket the user holds here, and the answer says per
-/// message whether any socket took it.
+/// The internal `POST /send` (never behind nginx): session-ms hands over messages for
+/// users on this gateway; each is written to every socket its user holds here, and the
+/// answer says per message whether any socket took it.
 struct InternalSendRoutes: Sendable {
     let registry: ConnectionRegistry
     let logger: Logger
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.post(RouterPath(stringLiteral: GatewayDeliveryAPI.path)) { request, context in
-            let delivery = try await request.decode(as: GatewayDeliveryAPI.Request.self, context: context)
-            let connections = registry.connections(of: delivery.user)
-            var results: [GatewayDeliveryAPI.Outcome] = []
-            for bytes in delivery.messages {
-                guard let message = try? ChatMessage(protobuf: bytes) else {
-                    results.append(.error)
-                    continue
-                }
-                guard !connections.isEmpty else {
-                    results.append(.noConnection)
-                    continue
-                }
-                var written = false
-                for connection in connections {
-                    if await connection.deliver(message) { written = true }
-                }
-                results.append(written ? .written : .noConnection)
+            let body = try await request.decode(as: GatewayDeliveryAPI.Request.self, context: context)
+            guard let deliveries = body.allDeliveries else {
+                throw HTTPError(.badRequest, message: "expected deliveries, or user and messages")
             }
+            let results = await deliver(deliveries)
             return try JSONEncoder().encode(GatewayDeliveryAPI.Response(results: results), from: request, context: context)
         }
+    }
+
+    /// Starts every write before waiting for any, so a large batch costs one pass over the
+    /// sockets rather than one round trip to each socket's event loop per message. Writes
+    /// to one socket keep request order.
+    func deliver(_ deliveries: [GatewayDeliveryAPI.Delivery]) async -> [GatewayDeliveryAPI.Outcome] {
+        var connectionsByUser: [String: [ClientConnection]] = [:]
+        var started: [[EventLoopFuture<Void>]?] = []
+        started.reserveCapacity(deliveries.count)
+        for delivery in deliveries {
+            guard let message = try? ChatMessage(protobuf: delivery.message) else {
+                started.append(nil)
+                continue
+            }
+            let connections = connectionsByUser[delivery.user] ?? registry.connections(of: delivery.user)
+            connectionsByUser[delivery.user] = connections
+            started.append(connections.compactMap { $0.startDelivery(message) })
+        }
+        var results: [GatewayDeliveryAPI.Outcome] = []
+        results.reserveCapacity(deliveries.count)
+        for writes in started {
+            guard let writes else {
+                results.append(.error)
+                continue
+            }
+            var written = false
+            for write in writes where (try? await write.get()) != nil { written = true }
+            results.append(written ? .written : .noConnection)
+        }
+        return results
     }
 }

@@ -32,7 +32,7 @@ actor DeliveryCoordinator {
     private let consumer: BrokerConsumer
     private let producer: BrokerProducer
     private let directory: ConnectionDirectory
-    private let gateways: GatewayClient
+    private let gateways: GatewayDispatcher
     private let options: SessionOptions
     private let topics: TopicOptions
     private let logger: Logger
@@ -50,7 +50,7 @@ actor DeliveryCoordinator {
     private let lateAckCounter = Counter(label: "session_late_acks_total")
 
     init(
-        consumer: BrokerConsumer, producer: BrokerProducer, directory: ConnectionDirectory, gateways: GatewayClient,
+        consumer: BrokerConsumer, producer: BrokerProducer, directory: ConnectionDirectory, gateways: GatewayDispatcher,
         options: SessionOptions, topics: TopicOptions, logger: Logger
     ) {
         self.consumer = consumer
@@ -110,7 +110,7 @@ actor DeliveryCoordinator {
         let urls = (try? await directory.gatewayURLs(of: key.user)) ?? []
         var written = false
         for url in urls {
-            let outcome = await gateways.send([entry.message.protobufData()], to: key.user, at: url).first
+            let outcome = await gateways.send(entry.message.protobufData(), to: key.user, at: url)
             if outcome == .written { written = true }
             if outcome == .noConnection { directory.forget(url, of: key.user) }
         }

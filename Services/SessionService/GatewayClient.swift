@@ -9,22 +9,29 @@ struct GatewayClient: Sendable {
     let http: HTTPClient
     let timeout: Duration
 
-    /// The gateway's answer per message; every message counts as `.error` when the
+    /// The gateway's answer per delivery; every delivery counts as `.error` when the
     /// gateway cannot be reached (it may be gone: the caller falls back to storage).
-    func send(_ messages: [Data], to user: String, at gatewayURL: String) async -> [GatewayDeliveryAPI.Outcome] {
+    func send(_ deliveries: [GatewayDeliveryAPI.Delivery], at gatewayURL: String) async -> [GatewayDeliveryAPI.Outcome] {
+        let failed = [GatewayDeliveryAPI.Outcome](repeating: .error, count: deliveries.count)
         do {
             var request = HTTPClientRequest(url: gatewayURL + GatewayDeliveryAPI.path)
             request.method = .POST
             request.headers.add(name: "content-type", value: "application/json")
-            let body = try JSONEncoder().encode(GatewayDeliveryAPI.Request(user: user, messages: messages))
+            let body = try JSONEncoder().encode(GatewayDeliveryAPI.Request(deliveries: deliveries))
             request.body = .bytes(ByteBuffer(bytes: body))
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)))
-            let bytes = try await response.body.collect(upTo: 1 << 20)
-            guard response.status == .ok else { return messages.map { _ in .error } }
+            let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            let bytes = try await response.body.collect(upTo: 16 << 20)
+            guard response.status == .ok else { return failed }
             let answer = try JSONDecoder().decode(GatewayDeliveryAPI.Response.self, from: Data(buffer: bytes))
-            return answer.results.count == messages.count ? answer.results : messages.map { _ in .error }
+            return answer.results.count == deliveries.count ? answer.results : failed
         } catch {
-            return messages.map { _ in .error }
+            return failed
         }
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -34,7 +34,9 @@ struct SessionCommand: AsyncParsableCommand {
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let coordinator = DeliveryCoordinator(
             consumer: consumer, producer: producer, directory: directory,
-            gateways: GatewayClient(http: http, timeout: .milliseconds(session.gatewayTimeoutMs)),
+            gateways: GatewayDispatcher(
+                client: GatewayClient(http: http, timeout: .milliseconds(session.gatewayTimeoutMs)),
+                maxBatch: session.gatewayBatchSize, maxCallsInFlight: session.gatewayCallsInFlight),
             options: session, topics: topics, logger: logger)
         let consumerService = ConsumerService(name: "consumer", consumer: consumer, readiness: environment.readiness) { record in
             await coordinator.handle(record)

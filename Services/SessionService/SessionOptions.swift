@@ -15,11 +15,19 @@ struct SessionOptions: ParsableArguments {
     @Option(help: "Timeout of one call to a gateway's internal /send, in ms (env GATEWAY_TIMEOUT_MS).")
     var gatewayTimeoutMs: Int = EnvironmentDefault.int("GATEWAY_TIMEOUT_MS", 2000)
 
+    @Option(help: "Most messages one call to a gateway's internal /send carries (env GATEWAY_BATCH_SIZE).")
+    var gatewayBatchSize: Int = EnvironmentDefault.int("GATEWAY_BATCH_SIZE", 500)
+
+    @Option(help: "Calls open at once to one gateway; messages arriving meanwhile go in the next call (env GATEWAY_CALLS_IN_FLIGHT).")
+    var gatewayCallsInFlight: Int = EnvironmentDefault.int("GATEWAY_CALLS_IN_FLIGHT", 2)
+
     mutating func validate() throws {
         guard ackTimeoutMs >= 10 else { throw ValidationError("--ack-timeout-ms must be at least 10") }
         guard maxDeliveryAttempts >= 1 else { throw ValidationError("--max-delivery-attempts must be at least 1") }
         guard retryBackoff >= 1 else { throw ValidationError("--retry-backoff must be at least 1") }
         guard gatewayTimeoutMs >= 10 else { throw ValidationError("--gateway-timeout-ms must be at least 10") }
+        guard gatewayBatchSize >= 1 else { throw ValidationError("--gateway-batch-size must be at least 1") }
+        guard gatewayCallsInFlight >= 1 else { throw ValidationError("--gateway-calls-in-flight must be at least 1") }
     }
 
     func ackTimeout(attempt: Int) -> Duration {

@@ -1,0 +1,138 @@
+import AsyncHTTPClient
+import ChatProtocol
+import Foundation
+@testable import Gateway
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import ServiceKit
+@testable import SessionService
+import XCTest
+
+/// session-ms's dispatcher against the gateway's real internal `/send`, over HTTP on
+/// loopback: many deliveries share a call, each still gets its own answer.
+final class BatchedSendTests: XCTestCase {
+    func testConcurrentDeliveriesShareCallsAndEachGetsItsOwnAnswer() async throws {
+        let gateway = try await TestGateway(users: (0..<20).map { "user\($0)" })
+        try await gateway.run { url, http in
+            let dispatcher = GatewayDispatcher(
+                client: GatewayClient(http: http, timeout: .seconds(10)), maxBatch: 500, maxCallsInFlight: 1)
+            let outcomes = await withTaskGroup(of: (String, Int, GatewayDeliveryAPI.Outcome).self) { group in
+                for user in gateway.users + ["nobody"] {
+                    for index in 0..<50 {
+                        group.addTask {
+                            (user, index, await dispatcher.send(Self.message(index, to: user), to: user, at: url))
+                        }
+                    }
+                }
+                group.addTask { ("garbage", 0, await dispatcher.send(Data([0xFF, 0x01]), to: "user0", at: url)) }
+                return await group.reduce(into: [:]) { $0["\($1.0)/\($1.1)"] = $1.2 }
+            }
+            XCTAssertEqual(outcomes.count, 21 * 50 + 1)
+            for user in gateway.users {
+                for index in 0..<50 { XCTAssertEqual(outcomes["\(user)/\(index)"], .written, "\(user)/\(index)") }
+            }
+            for index in 0..<50 { XCTAssertEqual(outcomes["nobody/\(index)"], .noConnection) }
+            XCTAssertEqual(outcomes["garbage/0"], .error)
+
+            let calls = await dispatcher.callsMade
+            XCTAssertLessThan(calls, 100, "1,051 deliveries should have shared calls, made \(calls)")
+            for (user, channel) in zip(gateway.users, gateway.channels) {
+                let ids = try await Self.receivedIds(on: channel, count: 50)
+                XCTAssertEqual(Set(ids), Set((0..<50).map { "m\($0)-\(user)" }), user)
+            }
+        }
+    }
+
+    func testAQuietDispatcherSendsEachDeliveryAtOnceInItsOwnCall() async throws {
+        let gateway = try await TestGateway(users: ["alice"])
+        try await gateway.run { url, http in
+            let dispatcher = GatewayDispatcher(client: GatewayClient(http: http, timeout: .seconds(10)))
+            for index in 0..<3 {
+                let outcome = await dispatcher.send(Self.message(index, to: "alice"), to: "alice", at: url)
+                XCTAssertEqual(outcome, .written)
+            }
+            let calls = await dispatcher.callsMade
+            XCTAssertEqual(calls, 3)
+            let ids = try await Self.receivedIds(on: gateway.channels[0], count: 3)
+            XCTAssertEqual(ids, ["m0-alice", "m1-alice", "m2-alice"])
+        }
+    }
+
+    func testAnUnreachableGatewayAnswersErrorForEveryDelivery() async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let dispatcher = GatewayDispatcher(client: GatewayClient(http: http, timeout: .seconds(1)))
+        // Nothing listens on port 9 here; the HTTP client retries the refused connection until
+        // the timeout.
+        async let first = dispatcher.send(Self.message(0, to: "alice"), to: "alice", at: "http://127.0.0.1:9")
+        async let second = dispatcher.send(Self.message(1, to: "bob"), to: "bob", at: "http://127.0.0.1:9")
+        let outcomes = await [first, second]
+        XCTAssertEqual(outcomes, [.error, .error])
+        try await http.shutdown()
+    }
+
+    func testTheOneUserRequestFormIsStillAccepted() throws {
+        let json = #"{"user":"alice","messages":["AQI=","AwQ="]}"#
+        let request = try JSONDecoder().decode(GatewayDeliveryAPI.Request.self, from: Data(json.utf8))
+        XCTAssertEqual(
+            request.allDeliveries,
+            [.init(user: "alice", message: Data([1, 2])), .init(user: "alice", message: Data([3, 4]))])
+        let neither = try JSONDecoder().decode(GatewayDeliveryAPI.Request.self, from: Data(#"{"user":"alice"}"#.utf8))
+        XCTAssertNil(neither.allDeliveries)
+    }
+
+    static func message(_ index: Int, to user: String) -> Data {
+        ChatMessage.errorFrame(id: "m\(index)-\(user)", to: user, code: 400, reason: "test").protobufData()
+    }
+
+    /// The ids of the next `count` frames written to a socket.
+    static func receivedIds(on channel: NIOAsyncTestingChannel, count: Int) async throws -> [String] {
+        var ids: [String] = []
+        for _ in 0..<count {
+            let frame = try await channel.waitForOutboundWrite(as: WebSocketFrame.self)
+            let json = try JSONSerialization.jsonObject(with: Data(buffer: frame.unmaskedData)) as? [String: Any]
+            ids.append(json?["id"] as? String ?? "?")
+        }
+        return ids
+    }
+}
+
+/// A gateway's internal routes, live on a loopback port, with one open test socket per user.
+private struct TestGateway {
+    let users: [String]
+    let channels: [NIOAsyncTestingChannel]
+    let registry = ConnectionRegistry()
+
+    init(users: [String]) async throws {
+        self.users = users
+        var channels: [NIOAsyncTestingChannel] = []
+        for user in users {
+            let channel = NIOAsyncTestingChannel()
+            try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8103))
+            let connection = ClientConnection(user: user, format: .text, wantsServerAcks: false)
+            connection.open(on: channel)
+            registry.add(connection)
+            channels.append(channel)
+        }
+        self.channels = channels
+    }
+
+    func run(_ body: @Sendable (_ url: String, _ http: HTTPClient) async throws -> Void) async throws {
+        let router = Router()
+        InternalSendRoutes(registry: registry, logger: Logger(label: "test")).add(to: router)
+        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            try await application.test(.live) { client in
+                try await body("http://127.0.0.1:\(client.port!)", http)
+            }
+        } catch {
+            try await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+}
