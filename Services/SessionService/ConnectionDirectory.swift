@@ -22,31 +22,70 @@ final class ConnectionDirectory: Sendable {
         let loadedAt: ContinuousClock.Instant
     }
 
+    /// Bounds one bulk write; events gathered beyond it wait for the next one.
+    static let maxBatch = 1000
+
     private let collection: DocumentCollection
     private let cacheTTL: Duration
     private let cache = Mutex<[String: Cached]>([:])
+    /// A burst of connects (a gateway restarting, clients reconnecting after an outage)
+    /// brings thousands of events within seconds; one write each would keep the database
+    /// busy for minutes and hold up deliveries, so they are written in batches.
+    private let events: GroupCommit<ConnectionState>
 
     init(store: DocumentStore, database: String, cacheTTL: Duration = .seconds(10)) {
-        self.collection = store.collection("connections", in: database)
+        let collection = store.collection("connections", in: database)
+        self.collection = collection
         self.cacheTTL = cacheTTL
+        events = GroupCommit(maxBatch: Self.maxBatch) { batch in
+            try await collection.bulkWrite(Self.operations(for: batch), ordered: false)
+        }
+    }
+
+    /// How many bulk writes recorded events so far.
+    var batchesWritten: Int {
+        events.batchesWritten
     }
 
     func createIndexes() async throws {
         try await collection.createIndex(["user": 1], name: "user")
     }
 
+    /// Returns once the event is durably recorded, or throws. Events that arrive while a
+    /// write is under way are recorded together by the next one.
     func apply(_ event: ConnectionState) async throws {
-        switch event.state {
-        case .connected:
-            let fields: Document = [
-                "user": .string(event.user), "gateway": .string(event.gateway), "gatewayUrl": .string(event.gatewayURL),
-                "since": .int64(Int64(event.timestamp)),
-            ]
-            try await collection.updateOne(["_id": .string(event.connectionId)], ["$set": .document(fields)], upsert: true)
-        case .disconnected:
-            _ = try await collection.deleteOne(["_id": .string(event.connectionId)])
+        // Also after a failure: part of an unordered bulk write may have been applied.
+        defer { _ = cache.withLock { $0.removeValue(forKey: event.user) } }
+        try await events.submit(event)
+    }
+
+    /// One operation per connection, for its last event in the batch, which is the state
+    /// the connection ends in whatever came before it. With one operation per `_id` their
+    /// order no longer matters, so they are grouped by kind: the driver sends a run of
+    /// operations of one kind as one command.
+    static func operations(for batch: [ConnectionState]) -> [BulkOperation] {
+        var latest: [String: ConnectionState] = [:]
+        var connections: [String] = []
+        for event in batch {
+            if latest[event.connectionId] == nil { connections.append(event.connectionId) }
+            latest[event.connectionId] = event
         }
-        _ = cache.withLock { $0.removeValue(forKey: event.user) }
+        var upserts: [BulkOperation] = []
+        var deletes: [BulkOperation] = []
+        for event in connections.compactMap({ latest[$0] }) {
+            switch event.state {
+            case .connected:
+                let fields: Document = [
+                    "user": .string(event.user), "gateway": .string(event.gateway),
+                    "gatewayUrl": .string(event.gatewayURL), "since": .int64(Int64(event.timestamp)),
+                ]
+                upserts.append(
+                    .updateOne(filter: ["_id": .string(event.connectionId)], update: ["$set": .document(fields)], upsert: true))
+            case .disconnected:
+                deletes.append(.deleteOne(filter: ["_id": .string(event.connectionId)]))
+            }
+        }
+        return upserts + deletes
     }
 
     /// The distinct internal URLs of the gateways where the user has a socket.

@@ -1,0 +1,163 @@
+import ChatProtocol
+import DocumentStore
+import Foundation
+@testable import SessionService
+import Testing
+
+/// The directory against the test stack's database (VARTALAP_TEST_MONGO_URL), each test in
+/// a database of its own.
+@Suite struct ConnectionDirectoryTests {
+    struct MissingDatabase: Error, CustomStringConvertible {
+        var description: String { "VARTALAP_TEST_MONGO_URL is not set: run the tests with Deployment/local/stack test" }
+    }
+
+    /// Runs `body` with a directory in a fresh database and its `connections` collection.
+    private func withDirectory(
+        _ body: (_ directory: ConnectionDirectory, _ connections: DocumentCollection) async throws -> Void
+    ) async throws {
+        guard let url = ProcessInfo.processInfo.environment["VARTALAP_TEST_MONGO_URL"], !url.isEmpty else {
+            throw MissingDatabase()
+        }
+        let store = try DocumentStore(uri: url)
+        let database = "session-tests-\(UUID().uuidString.prefix(8))"
+        let directory = ConnectionDirectory(store: store, database: database)
+        let connections = store.collection("connections", in: database)
+        do {
+            try await directory.createIndexes()
+            try await body(directory, connections)
+            try await connections.drop()
+            await store.close()
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    private static func event(
+        _ state: ConnectionState.State, _ connectionId: String, user: String? = nil, gatewayURL: String = "http://gateway-1:9000"
+    ) -> ConnectionState {
+        ConnectionState(
+            user: user ?? "user-\(connectionId)", state: state, gateway: "gateway-1", gatewayURL: gatewayURL,
+            connectionId: connectionId, timestamp: 1_700_000_000_000)
+    }
+
+    private func applyConcurrently(_ events: [ConnectionState], to directory: ConnectionDirectory) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for event in events {
+                group.addTask { try await directory.apply(event) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func aBurstOfConnectsIsRecordedInFarFewerWritesThanEvents() async throws {
+        try await withDirectory { directory, connections in
+            try await applyConcurrently((0..<2000).map { Self.event(.connected, "c\($0)") }, to: directory)
+
+            #expect(try await connections.count() == 2000)
+            #expect(try await connections.findOne(["_id": "c1999"])?["user"] == "user-c1999")
+            #expect(directory.batchesWritten >= 2)
+            #expect(directory.batchesWritten < 200, "events were not gathered into batches")
+        }
+    }
+
+    @Test func aLoneEventIsWrittenByItselfBeforeApplyReturns() async throws {
+        try await withDirectory { directory, connections in
+            try await directory.apply(Self.event(.connected, "c1"))
+            #expect(directory.batchesWritten == 1)
+            #expect(try await connections.count(["_id": "c1"]) == 1)
+
+            try await directory.apply(Self.event(.disconnected, "c1"))
+            #expect(directory.batchesWritten == 2)
+            #expect(try await connections.count() == 0)
+        }
+    }
+
+    @Test func aBatchEndsEachConnectionInItsLastState() async throws {
+        try await withDirectory { _, connections in
+            let batch = [
+                Self.event(.connected, "both"), Self.event(.disconnected, "both"),
+                Self.event(.disconnected, "back"), Self.event(.connected, "back", gatewayURL: "http://gateway-2:9000"),
+                Self.event(.connected, "twice"), Self.event(.connected, "twice", gatewayURL: "http://gateway-3:9000"),
+                Self.event(.disconnected, "gone"),
+            ]
+            let operations = ConnectionDirectory.operations(for: batch)
+            #expect(operations.count == 4, "one operation per connection")
+            #expect(operations.last == .deleteOne(filter: ["_id": "gone"]))
+
+            try await connections.insertOne(["_id": "gone", "user": "user-gone"])
+            try await connections.bulkWrite(operations, ordered: false)
+            let stored = try await connections.find(sort: ["_id": 1])
+            #expect(stored.compactMap { $0["_id"]?.stringValue } == ["back", "twice"])
+            #expect(stored.compactMap { $0["gatewayUrl"]?.stringValue } == ["http://gateway-2:9000", "http://gateway-3:9000"])
+        }
+    }
+
+    @Test func connectsAndDisconnectsOfManyConnectionsAtOnceLeaveOnlyTheConnected() async throws {
+        try await withDirectory { directory, connections in
+            try await applyConcurrently((0..<600).map { Self.event(.connected, "c\($0)") }, to: directory)
+            // Each connection's events in order, as DeliveryCoordinator's per-user chain sends
+            // them, while many connections' events share batches.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<600 {
+                    group.addTask {
+                        try await directory.apply(Self.event(.disconnected, "c\(index)"))
+                        if index.isMultiple(of: 3) {
+                            try await directory.apply(Self.event(.connected, "c\(index)", gatewayURL: "http://gateway-2:9000"))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            #expect(try await connections.count() == 200)
+            #expect(try await connections.count(["gatewayUrl": "http://gateway-2:9000"]) == 200)
+        }
+    }
+
+    @Test func gatewayURLsFollowTheAppliedEvents() async throws {
+        try await withDirectory { directory, _ in
+            #expect(try await directory.gatewayURLs(of: "alice") == [])
+
+            try await applyConcurrently(
+                [
+                    Self.event(.connected, "a1", user: "alice", gatewayURL: "http://gateway-1:9000"),
+                    Self.event(.connected, "a2", user: "alice", gatewayURL: "http://gateway-2:9000"),
+                    Self.event(.connected, "a3", user: "alice", gatewayURL: "http://gateway-2:9000"),
+                    Self.event(.connected, "b1", user: "bob", gatewayURL: "http://gateway-3:9000"),
+                ], to: directory)
+            let aliceURLs = try await directory.gatewayURLs(of: "alice")
+            #expect(aliceURLs.sorted() == ["http://gateway-1:9000", "http://gateway-2:9000"])
+            #expect(try await directory.gatewayURLs(of: "bob") == ["http://gateway-3:9000"])
+
+            try await directory.apply(Self.event(.disconnected, "a1", user: "alice", gatewayURL: "http://gateway-1:9000"))
+            #expect(try await directory.gatewayURLs(of: "alice") == ["http://gateway-2:9000"])
+            #expect(try await directory.gatewayURLs(of: "bob") == ["http://gateway-3:9000"])
+        }
+    }
+
+    @Test func everyApplyOfAFailedBatchThrows() async throws {
+        // Nothing listens on port 1: server selection gives up after its timeout.
+        let unreachable = try DocumentStore(uri: "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=300&connectTimeoutMS=300")
+        let directory = ConnectionDirectory(store: unreachable, database: "unreachable")
+        let connectionErrors = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    do {
+                        try await directory.apply(Self.event(.connected, "c\(index)"))
+                        return false
+                    } catch DocumentStoreError.connection {
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        await unreachable.close()
+
+        #expect(connectionErrors == 50)
+        #expect(directory.batchesWritten < 50)
+    }
+}
