@@ -81,6 +81,28 @@ struct OfflineStore: Sendable {
         return StoredPage(messages: listed.map(\.stored), next: next)
     }
 
+    /// How many users one `recipientsWithStoredMessages` call should ask about. The local
+    /// database (SecantusDB) checks each document the index finds against every name in the
+    /// `$in`, so a lookup costs (its users' stored messages) × (its users): one lookup for
+    /// 1,000 users who each had 20 messages was measured at 37 to 54 s, several times what
+    /// reading each one's listing took. In slices of 50 the lookups cost about as much as
+    /// those reads at worst, and when nearly nobody has messages, as after a reconnect
+    /// burst, they are still 50 times fewer queries than one per user.
+    static let usersPerLookup = 50
+
+    /// Which of `users` have at least one stored message, in one query, so a burst of
+    /// connects need not read every user's (nearly always empty) listing. The `$match` is on
+    /// the leading field of the `dedupe` and `listing` indexes, so only these users'
+    /// documents are read, not the collection; keep `users` to `usersPerLookup`.
+    func recipientsWithStoredMessages(among users: [String]) async throws -> Set<String> {
+        guard !users.isEmpty else { return [] }
+        let recipients = try await collection.aggregate([
+            ["$match": ["recipient": ["$in": .array(users.map(BSONValue.string))]]],
+            ["$group": ["_id": "$recipient"]],
+        ])
+        return Set(recipients.compactMap { $0["_id"]?.stringValue })
+    }
+
     /// Matches what sorts after `cursor` in `order`.
     private static func after(_ cursor: PageCursor) -> BSONValue {
         let timestamp = BSONValue.int64(cursor.serverTimestamp)

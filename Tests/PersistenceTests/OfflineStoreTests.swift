@@ -74,6 +74,24 @@ final class OfflineStoreTests: XCTestCase {
         await test.database.close()
     }
 
+    func testTheLookupNamesExactlyTheGivenUsersWhoHaveStoredMessages() async throws {
+        let test = try await TestStore()
+        try await test.store.store([
+            stored(offlineMessage("m1"), sequence: 1),
+            stored(offlineMessage("m2"), sequence: 2),
+            stored(offlineMessage("m3", to: "carol"), sequence: 3),
+            stored(offlineMessage("m4", to: "erin"), sequence: 4),
+        ])
+        let found = try await test.store.recipientsWithStoredMessages(among: ["bob", "dave", "carol", "", "bob"])
+        XCTAssertEqual(found, ["bob", "carol"], "erin has messages but was not asked about")
+        try await test.store.delete([Acknowledgement(recipient: "carol", id: "m3")])
+        let afterAck = try await test.store.recipientsWithStoredMessages(among: ["carol", "erin"])
+        XCTAssertEqual(afterAck, ["erin"])
+        let none = try await test.store.recipientsWithStoredMessages(among: [])
+        XCTAssertEqual(none, [])
+        await test.database.close()
+    }
+
     func testPagesGoOldestFirstThenInArrivalOrderAndListingDeletesNothing() async throws {
         let test = try await TestStore()
         // (id, serverTimestamp, sequence), stored out of order.

@@ -17,6 +17,7 @@ final class WorkersHarness: Sendable {
     let topics: TopicOptions
     let test: TestStore
     let producer: BrokerProducer
+    let workers: PersistenceWorkers
     private let consumer: BrokerConsumer
     private let resolved = Resolved()
     private let work: Task<Void, Never>
@@ -40,6 +41,7 @@ final class WorkersHarness: Sendable {
             consumer.resolve(record)
         }
         self.consumer = consumer
+        self.workers = workers
         work = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await workers.writer.run() }

@@ -1,0 +1,93 @@
+import Broker
+import ChatProtocol
+import Foundation
+import ServiceKit
+import Synchronization
+import TestSupport
+
+@testable import Persistence
+
+/// A `Redelivery` that a test feeds itself, so the test decides what one batch holds: the
+/// records, read back from a topic of their own, are all submitted before `run`, and
+/// `finish` lets `run` return once it handled them, as at shutdown. Its output topics have
+/// one partition each, so a marker produced after `run` returned is read after everything
+/// redelivery published.
+final class RedeliveryBench: Sendable {
+    private final class Resolved: Sendable {
+        let records = Mutex<[ConsumedMessage]>([])
+    }
+
+    static let marker = "end-of-test"
+
+    let test: TestStore
+    let producer: BrokerProducer
+    let redelivery: Redelivery
+    let sendMessageTopic: String
+    let deadLetterTopic: String
+    private let connectionTopic: String
+    private let resolved = Resolved()
+
+    init() async throws {
+        let names = try await makeTopics(["user-connection-state", "send-message", "dead-letter"], partitions: 1)
+        (connectionTopic, sendMessageTopic, deadLetterTopic) = (names[0], names[1], names[2])
+        test = try await TestStore()
+        producer = try BrokerProducer(configuration: try TestEnvironment.brokerConfiguration(), logger: TestEnvironment.logger)
+        let metrics = PersistenceMetrics()
+        let resolved = self.resolved
+        redelivery = Redelivery(
+            store: test.store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: sendMessageTopic),
+            connectedUsers: ConnectedUsers(),
+            deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, metrics: metrics),
+            metrics: metrics, logger: TestEnvironment.logger
+        ) { record in
+            resolved.records.withLock { $0.append(record) }
+        }
+    }
+
+    /// The offsets of the resolved records, in the order they were resolved.
+    var resolvedOffsets: [Int64] { resolved.records.withLock { $0.map(\.offset) } }
+
+    /// Puts the values on the connection topic in order and returns them as a consumer
+    /// hands them over.
+    func records(_ values: [Data]) async throws -> [ConsumedMessage] {
+        let collector = try RecordCollector(topics: [connectionTopic])
+        var deliveries: [Delivery] = []
+        for (index, value) in values.enumerated() {
+            let headers = [TrackId.header("record-\(index)")]
+            deliveries.append(try await producer.enqueue(topic: connectionTopic, key: nil, value: value, headers: headers))
+        }
+        for delivery in deliveries { _ = try await delivery.report() }
+        let records = try await collector.wait(for: values.count, on: connectionTopic, timeout: .seconds(60))
+        await collector.close()
+        return records
+    }
+
+    /// Submits all `records` before redelivery runs, then runs it until it handled them.
+    func handleTogether(_ records: [ConsumedMessage]) async {
+        for record in records { redelivery.submit(record) }
+        redelivery.finish()
+        await redelivery.run()
+    }
+
+    /// Every record redelivery put on `topic`, read up to a marker produced now.
+    func published(on topic: String) async throws -> [ConsumedMessage] {
+        let collector = try RecordCollector(topics: [topic])
+        _ = try await producer.send(topic: topic, key: Self.marker, value: Data())
+        try await eventually("the marker on \(topic)") { collector.records.contains { $0.key == Self.marker } }
+        let records = collector.records.prefix { $0.key != Self.marker }
+        await collector.close()
+        return Array(records)
+    }
+
+    func close() async {
+        await producer.close()
+        await test.database.close()
+    }
+}
+
+/// A `user-connection-state` event as a gateway publishes it.
+func connection(_ user: String, _ state: ConnectionState.State = .connected, id connectionId: String = "c-1") -> Data {
+    ConnectionState(
+        user: user, state: state, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1", connectionId: connectionId, timestamp: 1
+    ).protobufData()
+}
