@@ -291,7 +291,7 @@ let package = Package(
         .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),
         .testTarget(
-            name: "ChatProtocolTests", dependencies: ["ChatProtocol"], path: "Tests/ChatProtocolTests"),
+            name: "ChatProtocolTests", dependencies: ["ChatProtocol", "TestSupport"], path: "Tests/ChatProtocolTests"),
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [

@@ -1,22 +1,5 @@
 import Foundation
-
-/// SplitMix64: tiny, fast, and fully determined by its seed, so a failure found with one seed
-/// reproduces exactly (the system generator is seeded randomly and cannot be replayed).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// Byte-level mutations of valid frames, biased towards what breaks decoders: JSON structure
 /// characters, escapes, invalid UTF-8, huge numbers, deep nesting and protobuf wire tricks.

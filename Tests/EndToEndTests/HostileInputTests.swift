@@ -34,7 +34,7 @@ final class HostileInputTests: XCTestCase {
         let recipient = try await ChatClient.connect(bob, key: bobKey)
         defer { sender.close(); recipient.close() }
 
-        var random = SeededRandom(seed: 0xBAD_1A9)
+        var random = SplitMix64(seed: 0xBAD_1A9)
         var garbageCount = 0
         var goodIds: [String] = []
         for index in 0..<1050 {
@@ -72,7 +72,7 @@ final class HostileInputTests: XCTestCase {
         let recipient = try await ChatClient.connect(bob, key: bobKey)
         defer { sender.close(); recipient.close() }
 
-        var random = SeededRandom(seed: 0xB17_5EED)
+        var random = SplitMix64(seed: 0xB17_5EED)
         var undecodable = 0, sent = 0
         var goodIds: [String] = []
         for index in 0..<420 {
@@ -189,8 +189,8 @@ final class HostileInputTests: XCTestCase {
     }
 
     /// Valid UTF-8 that is never a valid message (and never the text "ping").
-    static func garbageText(_ random: inout SeededRandom) -> String {
-        let kinds: [(inout SeededRandom) -> String] = [
+    static func garbageText(_ random: inout SplitMix64) -> String {
+        let kinds: [(inout SplitMix64) -> String] = [
             { _ in "{not json" },
             { r in String(repeating: "[", count: Int.random(in: 1...5000, using: &r)) },
             { r in #"{"_v":2.1,"id":\#(Int.random(in: 0...9999, using: &r)),"head":"wrong"}"# },
@@ -202,18 +202,5 @@ final class HostileInputTests: XCTestCase {
             { _ in #"{"_v":2.1,"id":"x","head":{"type":"INDIVIDUAL","to":"bob","contentType":"TEXT"},"body":"# },
         ]
         return kinds[Int.random(in: 0..<kinds.count, using: &random)](&random)
-    }
-}
-
-/// SplitMix64: the same inputs on every run, so a failure can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
