@@ -2,7 +2,6 @@ import Broker
 import Logging
 import ServiceKit
 import ServiceLifecycle
-import Synchronization
 
 /// Stores and deletes what `offline-message` carries, in batches.
 ///
@@ -15,10 +14,7 @@ final class OfflineWriter: Service, Sendable {
     /// Bounds one write; more gathered records wait for the next one.
     static let maxBatch = 1000
 
-    private let buffer = Mutex<[ConsumedMessage]>([])
-    /// One pending wake-up is enough: a write takes everything buffered.
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    private let intake = RecordBatches(maxBatch: OfflineWriter.maxBatch)
     private let store: OfflineStore
     private let publisher: StoredCopyPublisher
     private let connectedUsers: ConnectedUsers
@@ -31,7 +27,6 @@ final class OfflineWriter: Service, Sendable {
         store: OfflineStore, publisher: StoredCopyPublisher, connectedUsers: ConnectedUsers, deadLetters: DeadLetters,
         metrics: PersistenceMetrics, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
     ) {
-        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.store = store
         self.publisher = publisher
         self.connectedUsers = connectedUsers
@@ -42,35 +37,19 @@ final class OfflineWriter: Service, Sendable {
     }
 
     func submit(_ record: ConsumedMessage) {
-        buffer.withLock { $0.append(record) }
-        wake.yield()
+        intake.submit(record)
     }
 
     /// Writes what was submitted so far, then lets `run` return.
     func finish() {
-        wake.finish()
+        intake.finish()
     }
 
     func run() async {
         await withGracefulShutdownHandler {
-            for await _ in wakeups {
-                await writeBuffered()
-            }
-            await writeBuffered()
+            await intake.handleAll { batch in await write(batch) }
         } onGracefulShutdown: { [self] in
             finish()
-        }
-    }
-
-    private func writeBuffered() async {
-        while true {
-            let batch = buffer.withLock { buffered in
-                let batch = Array(buffered.prefix(Self.maxBatch))
-                buffered.removeFirst(batch.count)
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            await write(batch)
         }
     }
 

@@ -23,10 +23,7 @@ final class Redelivery: Service, Sendable {
     /// Bounds one batch; more submitted records wait for the next one.
     static let maxBatch = 1000
 
-    private let buffer = Mutex<[ConsumedMessage]>([])
-    /// One pending wake-up is enough: a batch takes everything buffered.
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    private let intake = RecordBatches(maxBatch: Redelivery.maxBatch)
     private let queries = Atomic<Int>(0)
     private let store: OfflineStore
     private let publisher: StoredCopyPublisher
@@ -40,7 +37,6 @@ final class Redelivery: Service, Sendable {
         store: OfflineStore, publisher: StoredCopyPublisher, connectedUsers: ConnectedUsers, deadLetters: DeadLetters,
         metrics: PersistenceMetrics, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
     ) {
-        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.store = store
         self.publisher = publisher
         self.connectedUsers = connectedUsers
@@ -56,35 +52,19 @@ final class Redelivery: Service, Sendable {
 
     /// Takes a `user-connection-state` record.
     func submit(_ record: ConsumedMessage) {
-        buffer.withLock { $0.append(record) }
-        wake.yield()
+        intake.submit(record)
     }
 
     /// Handles what was submitted so far, then lets `run` return.
     func finish() {
-        wake.finish()
+        intake.finish()
     }
 
     func run() async {
         await withGracefulShutdownHandler {
-            for await _ in wakeups {
-                await handleBuffered()
-            }
-            await handleBuffered()
+            await intake.handleAll { records in await handle(ConnectionBatch(records)) }
         } onGracefulShutdown: { [self] in
             finish()
-        }
-    }
-
-    private func handleBuffered() async {
-        while true {
-            let records = buffer.withLock { buffered in
-                let batch = Array(buffered.prefix(Self.maxBatch))
-                buffered.removeFirst(batch.count)
-                return batch
-            }
-            guard !records.isEmpty else { return }
-            await handle(ConnectionBatch(records))
         }
     }
 
