@@ -46,11 +46,7 @@ final class ProfileProcess: Sendable {
     }
 
     private static func temporaryLog() throws -> URL {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("profile-ms-\(UUID().uuidString).log")
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-            throw TestStack.SetupError.unexpected("cannot create \(file.path)")
-        }
-        return file
+        try TestEnvironment.logFile(named: "profile-ms")
     }
 
     /// Starts profile-ms with `arguments` on a free port and waits for `/ready`.

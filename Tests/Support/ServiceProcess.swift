@@ -35,10 +35,7 @@ public final class ServiceProcess: Sendable {
     private init(name: String, arguments: [String]) throws {
         self.name = name
         port = try freePort()
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName(name) + ".log")
-        guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {
-            throw Failed(description: "cannot create \(logFile.path)")
-        }
+        logFile = try TestEnvironment.logFile(named: name)
         let log = try FileHandle(forWritingTo: logFile)
         let process = Process()
         process.executableURL = try Self.executable(name)

@@ -35,6 +35,18 @@ public enum TestEnvironment {
         return logger
     }()
 
+    /// Where service processes started by tests write their output: one folder, so test runs
+    /// do not scatter log files over the temporary directory.
+    public static func logFile(named prefix: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vartalap-test-logs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent(uniqueName(prefix) + ".log")
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
+        }
+        return file
+    }
+
     /// A name no other test, and no earlier run against the same servers, uses.
     public static func uniqueName(_ prefix: String) -> String {
         "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
