@@ -31,14 +31,14 @@ final class ConnectionDirectory: Sendable {
     /// A burst of connects (a gateway restarting, clients reconnecting after an outage)
     /// brings thousands of events within seconds; one write each would keep the database
     /// busy for minutes and hold up deliveries, so they are written in batches.
-    private let events: GroupCommit<ConnectionState>
+    private let events: GroupCommit<ConnectionState, Void>
 
     init(store: DocumentStore, database: String, cacheTTL: Duration = .seconds(10)) {
         let collection = store.collection("connections", in: database)
         self.collection = collection
         self.cacheTTL = cacheTTL
         events = GroupCommit(maxBatch: Self.maxBatch) { batch in
-            try await collection.bulkWrite(Self.operations(for: batch), ordered: false)
+            _ = try await collection.bulkWrite(Self.operations(for: batch), ordered: false)
         }
     }
 
