@@ -64,10 +64,19 @@ final class PushEndToEndTests: XCTestCase {
         try await FakeGoogle.serve { google in
             let service = try await PushProcess.start(google: google, database: TestEnvironment.uniqueName("push-e2e"))
             do {
-                try await Self.send(from: alice, key: aliceKey, to: bob, id: "hello-1", contentType: "TEXT")
                 // This instance's new consumer group starts at the oldest record of the stack's
-                // shared topics, so it first works through every earlier test's logins and
-                // offline messages (a 30 s limit was once too short in a full run).
+                // shared topics and reads logins and offline messages side by side. A message
+                // handled before bob's logins finds no device to push to, so wait until this
+                // instance has registered both (a full run once lost that race).
+                try await eventually(timeout: .seconds(120), "the instance to register bob's devices") {
+                    let registered = service.output.split(separator: "\n").filter {
+                        $0.contains(#""message":"device registered""#) && $0.contains(#""user":"\#(bob)""#)
+                    }
+                    return registered.count >= 2
+                }
+                try await Self.send(from: alice, key: aliceKey, to: bob, id: "hello-1", contentType: "TEXT")
+                // It may still be working through every earlier test's offline messages (a 30 s
+                // limit was once too short in a full run).
                 try await eventually(timeout: .seconds(120), "a push to each of bob's devices") {
                     tokens.allSatisfy { !google.sends(to: $0).isEmpty }
                 }
