@@ -47,12 +47,6 @@ final class ClientConnection: Sendable {
         channel.writeAndFlush(frame(format.encode(message), isText: format == .text), promise: nil)
     }
 
-    /// Writes a frame and reports whether it reached the socket.
-    func deliver(_ message: ChatMessage) async -> Bool {
-        guard let write = startDelivery(message) else { return false }
-        return (try? await write.get()) != nil
-    }
-
     /// Starts writing a frame and returns the write's outcome, nil when the socket is not
     /// open. Lets a caller start many writes before waiting for any of them.
     func startDelivery(_ message: ChatMessage) -> EventLoopFuture<Void>? {

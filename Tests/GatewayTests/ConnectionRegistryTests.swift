@@ -1,3 +1,4 @@
+import ChatProtocol
 @testable import Gateway
 import XCTest
 
@@ -20,7 +21,13 @@ final class ConnectionRegistryTests: XCTestCase {
     func testADeliveryToAClosedConnectionReportsNotWritten() async {
         let connection = ClientConnection(user: "alice", format: .text, wantsServerAcks: true)
         connection.finish()
-        let written = await connection.deliver(.errorFrame(id: "x", to: "alice", code: 400, reason: "test"))
+        let written = await reachedSocket(connection, .errorFrame(id: "x", to: "alice", code: 400, reason: "test"))
         XCTAssertFalse(written)
     }
+}
+
+/// Whether a frame written to `connection` reached its socket.
+func reachedSocket(_ connection: ClientConnection, _ message: ChatMessage) async -> Bool {
+    guard let write = connection.startDelivery(message) else { return false }
+    return (try? await write.get()) != nil
 }

@@ -66,7 +66,7 @@ final class WebSocketFrameHandlerTests: XCTestCase {
     func testADeliveryReportsWhetherItWasWritten() async throws {
         let socket = try await TestSocket()
         let message = ChatMessage.errorFrame(id: "m1", to: "alice", code: 400, reason: "test")
-        let open = await socket.connection.deliver(message)
+        let open = await reachedSocket(socket.connection, message)
         XCTAssertTrue(open)
         let written = try await socket.nextFrame()
         XCTAssertEqual(written.opcode, .text)
@@ -75,7 +75,7 @@ final class WebSocketFrameHandlerTests: XCTestCase {
         let answer = try await socket.nextFrame()
         XCTAssertEqual(answer.closeCode, .normalClosure)
         try await socket.waitUntilClosed()
-        let closed = await socket.connection.deliver(message)
+        let closed = await reachedSocket(socket.connection, message)
         XCTAssertFalse(closed)
         try await socket.waitForEvents(["opened", "closed"])
     }
