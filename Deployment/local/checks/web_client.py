@@ -38,7 +38,12 @@ class Person:
         try:
             return WebDriverWait(self.driver, WAIT_SECONDS, poll_frequency=0.1).until(lambda _: condition())
         except TimeoutException:
-            raise AssertionError(f"{self.name}: timed out waiting until {what}") from None
+            # The page's address and title tell a browser error page (Chromium refuses some
+            # ports outright, 10080 among them) from a slow one.
+            raise AssertionError(
+                f"{self.name}: timed out waiting until {what} "
+                f"(page {self.driver.current_url!r}, title {self.driver.title!r})"
+            ) from None
 
     def find(self, css):
         return self.driver.find_elements(By.CSS_SELECTOR, css)
