@@ -141,11 +141,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Libs/Auth"),
-        // The benchmark tools (Docs/BENCHMARKS.md): message load, connection capacity, broker floor.
+        // The benchmark tools (Docs/BENCHMARKS.md): message load, offline path, connection capacity,
+        // and the broker and database floors.
         .executableTarget(
             name: "LoadGenerator",
             dependencies: [
-                "Broker",
+                "Broker", "DocumentStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -18,16 +18,25 @@ struct IdleConnectionDialer: Sendable {
             "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dmFydGFsYXAtY2FwYWNpdHk=\r\nSec-WebSocket-Version: 13\r\n"
             + "user: \(user)\r\naccesskey: \(key)\r\n\r\n"
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpgradeWaiter(promise: channel.eventLoop.makePromise()))
+        // The promise is made before the channel so only its (sendable) future leaves the
+        // event loop, never the handler.
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        let upgradePromise = eventLoop.makePromise(of: Void.self)
+        let upgraded = upgradePromise.futureResult
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: eventLoop)
+                .bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UpgradeWaiter(promise: upgradePromise))
+                    }
                 }
-            }
-            .connect(host: host, port: port).get()
-        let waiter = try await channel.pipeline.handler(type: UpgradeWaiter.self).get()
-        let upgraded = waiter.upgraded
+                .connect(host: host, port: port).get()
+        } catch {
+            upgradePromise.fail(error)  // a promise must not be dropped unfulfilled
+            throw error
+        }
         try await channel.writeAndFlush(ByteBuffer(string: request))
         do {
             try await upgraded.get()
@@ -50,8 +59,6 @@ private final class UpgradeWaiter: ChannelInboundHandler {
     init(promise: EventLoopPromise<Void>) {
         self.promise = promise
     }
-
-    var upgraded: EventLoopFuture<Void> { promise.futureResult }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !answered else { return }

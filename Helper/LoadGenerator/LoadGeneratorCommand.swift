@@ -6,5 +6,8 @@ struct LoadGeneratorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vartalap-load",
         abstract: "Vartalap load generator and connection-capacity test.",
-        subcommands: [MessageLoadCommand.self, OfflineLoadCommand.self, CapacityCommand.self, BrokerFloorCommand.self])
+        subcommands: [
+            MessageLoadCommand.self, OfflineLoadCommand.self, CapacityCommand.self, BrokerFloorCommand.self,
+            DatabaseFloorCommand.self,
+        ])
 }

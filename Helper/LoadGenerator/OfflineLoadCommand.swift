@@ -2,7 +2,12 @@ import ArgumentParser
 import Foundation
 
 /// The offline path: messages for recipients who are not connected are stored, then
-/// redelivered when they connect. Reports the rate of each half.
+/// redelivered when they connect, and deleted once acked. Reports the rate of each step and,
+/// first, the database floor: the same database doing only those steps' queries.
+///
+/// Progress is read from persistence's counters, not by listing the stored messages: on a
+/// slow database, listing 20 users' messages every few hundred milliseconds competes with
+/// the writes it is waiting for. The listing is checked once, after the timing.
 struct OfflineLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "offline", abstract: "Stores messages for offline recipients, then measures their redelivery on connect.")
@@ -11,8 +16,19 @@ struct OfflineLoadCommand: AsyncParsableCommand {
     @Option(help: "Recipients (each gets messages / recipients messages); as many senders.") var recipients = 20
     @Option(help: "Messages in all.") var messages = 20_000
     @Option(help: "Seconds to wait for each phase.") var timeout = 300
+    @Option(help: "persistence's Prometheus page.") var persistenceMetricsUrl = "http://127.0.0.1:8106/metrics"
+    @Option(help: "The database, for the floor.") var mongoUrl = "mongodb://127.0.0.1:27117"
+    @Option(help: "The database name, for the floor (a scratch collection, dropped afterwards).") var mongoDatabase = "vartalap"
+    @Flag(inversion: .prefixedNo, help: "Measure the database floor first.") var databaseFloor = true
 
     func run() async throws {
+        if databaseFloor {
+            let floor = try await DatabaseFloor.measure(
+                mongoURL: mongoUrl, database: mongoDatabase, recipients: recipients, documents: messages)
+            print("database floor: \(floor)")
+        }
+        let storedBefore = try await counter("persistence_messages_stored_total")
+        let deletedBefore = try await counter("persistence_acks_total")
         let prefix = "offline-\(UUID().uuidString.prefix(6).lowercased())"
         let senders = (0..<recipients).map { "\(prefix)-s\($0)" }
         let receivers = (0..<recipients).map { "\(prefix)-r\($0)" }
@@ -32,19 +48,27 @@ struct OfflineLoadCommand: AsyncParsableCommand {
             try await waitFor("every message server-acked") { tally.counts.serverAcked >= messages }
             let acked = ContinuousClock.now - started
             try await waitFor("every message stored") {
-                var stored = 0
-                for receiver in receivers { stored += try await StoredMessages.count(of: receiver, key: keys[receiver]!, publicURL: publicUrl) }
-                return stored >= messages
+                try await counter("persistence_messages_stored_total") - storedBefore >= Double(messages)
             }
             let stored = ContinuousClock.now - started
-            print("stored \(messages) messages for \(recipients) offline recipients: server-acked after \(acked), all stored after \(stored) (\(Self.rate(messages, stored)) msg/s)")
+            print("stored \(messages) messages for \(recipients) offline recipients: server-acked after \(acked), all stored after \(stored) (\(Rate.perSecond(messages, stored)) msg/s)")
+            var listed = 0
+            for receiver in receivers { listed += try await StoredMessages.count(of: receiver, key: keys[receiver]!, publicURL: publicUrl) }
+            guard listed == messages else {
+                throw Login.Failed(description: "persistence counted \(messages) stored, but GET /messages lists \(listed)")
+            }
 
             let reconnected = ContinuousClock.now
             for user in receiverUsers { try await user.open(url: url, key: keys[user.name]!, in: &group) }
             try await waitFor("every stored message redelivered") { tally.counts.delivered >= messages }
             let redelivered = ContinuousClock.now - reconnected
+            print("redelivered on connect after \(redelivered) (\(Rate.perSecond(messages, redelivered)) msg/s)")
+            try await waitFor("every redelivered message deleted on its ack") {
+                try await counter("persistence_acks_total") - deletedBefore >= Double(messages)
+            }
+            let deleted = ContinuousClock.now - reconnected
             let counts = tally.counts
-            print("redelivered on connect after \(redelivered) (\(Self.rate(messages, redelivered)) msg/s); lost \(counts.lost), duplicates \(counts.duplicates)")
+            print("deleted on ack \(deleted) after the connect (\(Rate.perSecond(messages, deleted)) msg/s); lost \(counts.lost), duplicates \(counts.duplicates)")
             (senderUsers + receiverUsers).forEach { $0.close() }
             group.cancelAll()
         }
@@ -54,12 +78,11 @@ struct OfflineLoadCommand: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .seconds(timeout)
         while try await !condition() {
             guard ContinuousClock.now < deadline else { throw Login.Failed(description: "timed out waiting for \(what)") }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
-    private static func rate(_ count: Int, _ duration: Duration) -> Int {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return seconds > 0 ? Int(Double(count) / seconds) : 0
+    private func counter(_ name: String) async throws -> Double {
+        try await PrometheusCounter.value(name, at: persistenceMetricsUrl)
     }
 }

@@ -1,0 +1,127 @@
+import DocumentStore
+import Foundation
+
+/// The database's own speed at the offline path's three steps, measured with the queries
+/// persistence makes but nothing else: no broker, no services. It puts the offline rates in
+/// proportion, as the broker floor does for latency.
+///
+/// The documents have the shape and the indexes of persistence's `offline_messages`, in a
+/// scratch collection that is dropped afterwards:
+/// - store: unordered `insertMany` of up to 1,000 documents, one after another;
+/// - read: each recipient's messages oldest first, 500 per query, continuing after the last;
+/// - delete: per recipient, `deleteMany` of up to 1,000 ids with `$in`.
+enum DatabaseFloor {
+    struct Result: CustomStringConvertible {
+        let documents: Int
+        let stored: Duration
+        let read: Duration
+        let deleted: Duration
+
+        var description: String {
+            "\(documents) documents: stored at \(Rate.perSecond(documents, stored))/s (\(stored)), "
+                + "read at \(Rate.perSecond(documents, read))/s, deleted at \(Rate.perSecond(documents, deleted))/s"
+        }
+    }
+
+    static let insertBatch = 1000
+    static let readPage = 500
+    static let deleteBatch = 1000
+
+    static func measure(mongoURL: String, database: String, recipients: Int, documents: Int) async throws -> Result {
+        let store = try DocumentStore(uri: mongoURL, maxConnections: 1)
+        let collection = store.collection("floor_\(UUID().uuidString.prefix(8).lowercased())", in: database)
+        do {
+            let result = try await measure(collection, recipients: recipients, documents: documents)
+            try await collection.drop()
+            await store.close()
+            return result
+        } catch {
+            try? await collection.drop()
+            await store.close()
+            throw error
+        }
+    }
+
+    private static func measure(_ collection: DocumentCollection, recipients: Int, documents: Int) async throws -> Result {
+        try await collection.createIndex(["recipient": 1, "source": 1, "id": 1], unique: true, name: "dedupe")
+        try await collection.createIndex(
+            ["recipient": 1, "serverTimestamp": 1, "sequence": 1, "_id": 1], name: "listing")
+        try await collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: "retention")
+        let names = (0..<recipients).map { "r\($0)" }
+        let all = (0..<documents).map { document(index: $0, recipient: names[$0 % recipients]) }
+
+        let clock = ContinuousClock()
+        let stored = try await clock.measure {
+            for start in stride(from: 0, to: all.count, by: insertBatch) {
+                _ = try await collection.insertMany(Array(all[start..<min(start + insertBatch, all.count)]), ordered: false)
+            }
+        }
+        var readCount = 0
+        let read = try await clock.measure {
+            for recipient in names { readCount += try await readAll(of: recipient, from: collection) }
+        }
+        guard readCount == documents else {
+            throw Login.Failed(description: "database floor read \(readCount) of \(documents) documents")
+        }
+        var deletedCount = 0
+        let deleted = try await clock.measure {
+            for start in stride(from: 0, to: all.count, by: deleteBatch) {
+                deletedCount += try await delete(all[start..<min(start + deleteBatch, all.count)], from: collection)
+            }
+        }
+        guard deletedCount == documents else {
+            throw Login.Failed(description: "database floor deleted \(deletedCount) of \(documents) documents")
+        }
+        return Result(documents: documents, stored: stored, read: read, deleted: deleted)
+    }
+
+    /// About the size of a stored one-line text message: its protobuf, base64.
+    private static let body = BSONValue.string(String(repeating: "QUJD", count: 40))
+
+    private static func document(index: Int, recipient: String) -> Document {
+        [
+            "recipient": .string(recipient),
+            "source": "floor-sender",
+            "id": .string("m\(index)"),
+            "serverTimestamp": .int64(Int64(index)),
+            "sequence": .int64(Int64(index)),
+            "message": body,
+            "trackId": .string("t\(index)"),
+            "expireAt": .date(Date().addingTimeInterval(86_400)),
+        ]
+    }
+
+    /// Pages through one recipient's documents the way redelivery does and counts them.
+    private static func readAll(of recipient: String, from collection: DocumentCollection) async throws -> Int {
+        let order: Document = ["serverTimestamp": 1, "sequence": 1, "_id": 1]
+        var count = 0
+        var last: Document?
+        repeat {
+            var filter: Document = ["recipient": .string(recipient)]
+            if let last, let timestamp = last["serverTimestamp"], let sequence = last["sequence"], let id = last["_id"] {
+                filter["$or"] = [
+                    ["serverTimestamp": ["$gt": timestamp]],
+                    ["serverTimestamp": timestamp, "sequence": ["$gt": sequence]],
+                    ["serverTimestamp": timestamp, "sequence": sequence, "_id": ["$gt": id]],
+                ]
+            }
+            let page = try await collection.find(filter, sort: order, limit: readPage + 1)
+            count += min(page.count, readPage)
+            last = page.count > readPage ? page[readPage - 1] : nil
+        } while last != nil
+        return count
+    }
+
+    private static func delete(_ documents: ArraySlice<Document>, from collection: DocumentCollection) async throws -> Int {
+        var ids: [String: [BSONValue]] = [:]
+        for document in documents {
+            guard let recipient = document["recipient"]?.stringValue, let id = document["id"] else { continue }
+            ids[recipient, default: []].append(id)
+        }
+        var deleted = 0
+        for (recipient, recipientIDs) in ids {
+            deleted += try await collection.deleteMany(["recipient": .string(recipient), "id": ["$in": .array(recipientIDs)]])
+        }
+        return deleted
+    }
+}
