@@ -2,7 +2,6 @@ import Broker
 import ChatProtocol
 import Foundation
 import ServiceKit
-import Synchronization
 import TestSupport
 
 @testable import Persistence
@@ -13,10 +12,6 @@ import TestSupport
 /// one partition each, so a marker produced after `run` returned is read after everything
 /// redelivery published.
 final class RedeliveryBench: Sendable {
-    private final class Resolved: Sendable {
-        let records = Mutex<[ConsumedMessage]>([])
-    }
-
     static let marker = "end-of-test"
 
     let test: TestStore
@@ -25,7 +20,7 @@ final class RedeliveryBench: Sendable {
     let sendMessageTopic: String
     let deadLetterTopic: String
     private let connectionTopic: String
-    private let resolved = Resolved()
+    private let resolved = ResolvedRecords()
 
     init() async throws {
         let names = try await makeTopics(["user-connection-state", "send-message", "dead-letter"], partitions: 1)
@@ -40,12 +35,12 @@ final class RedeliveryBench: Sendable {
             deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, metrics: metrics),
             metrics: metrics, logger: TestEnvironment.logger
         ) { record in
-            resolved.records.withLock { $0.append(record) }
+            resolved.append(record)
         }
     }
 
     /// The offsets of the resolved records, in the order they were resolved.
-    var resolvedOffsets: [Int64] { resolved.records.withLock { $0.map(\.offset) } }
+    var resolvedOffsets: [Int64] { resolved.offsets }
 
     /// Puts the values on the connection topic in order and returns them as a consumer
     /// hands them over.

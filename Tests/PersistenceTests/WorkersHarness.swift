@@ -3,23 +3,18 @@ import ChatProtocol
 import Foundation
 import TestSupport
 import ServiceKit
-import Synchronization
 
 @testable import Persistence
 
 /// persistence's workers on fresh topics and a fresh database, fed by a real consumer as
 /// the service feeds them, with every record they resolve recorded.
 final class WorkersHarness: Sendable {
-    private final class Resolved: Sendable {
-        let records = Mutex<[ConsumedMessage]>([])
-    }
-
     let topics: TopicOptions
     let test: TestStore
     let producer: BrokerProducer
     let workers: PersistenceWorkers
     private let consumer: BrokerConsumer
-    private let resolved = Resolved()
+    private let resolved = ResolvedRecords()
     private let work: Task<Void, Never>
 
     init() async throws {
@@ -37,7 +32,7 @@ final class WorkersHarness: Sendable {
             topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic], logger: logger)
         let resolved = self.resolved
         let workers = PersistenceWorkers(store: test.store, producer: producer, topics: topics, logger: logger) { record in
-            resolved.records.withLock { $0.append(record) }
+            resolved.append(record)
             consumer.resolve(record)
         }
         self.consumer = consumer
@@ -55,7 +50,7 @@ final class WorkersHarness: Sendable {
         }
     }
 
-    var resolvedCount: Int { resolved.records.withLock { $0.count } }
+    var resolvedCount: Int { resolved.count }
 
     func waitUntilResolved(_ count: Int, timeout: Duration = .seconds(20)) async throws {
         try await eventually(timeout: timeout, "\(count) records resolved") { self.resolvedCount >= count }
