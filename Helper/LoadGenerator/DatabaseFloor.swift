@@ -43,7 +43,7 @@ enum DatabaseFloor {
     }
 
     private static func measure(_ collection: DocumentCollection, recipients: Int, documents: Int) async throws -> Result {
-        try await collection.createIndex(["recipient": 1, "source": 1, "id": 1], unique: true, name: "dedupe")
+        try await collection.createIndex(["recipient": 1, "id": 1, "source": 1], unique: true, name: "dedupe_by_id")
         try await collection.createIndex(
             ["recipient": 1, "serverTimestamp": 1, "sequence": 1, "_id": 1], name: "listing")
         try await collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: "retention")

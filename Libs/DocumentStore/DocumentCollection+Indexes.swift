@@ -36,6 +36,21 @@ extension DocumentCollection {
         return documents.map(IndexDescription.init)
     }
 
+    /// Drops the named index; an index or collection that does not exist is no error, so a
+    /// service can retire an old index at every start.
+    public func dropIndex(named indexName: String) async throws {
+        try await perform { collection, _ in
+            var error = bson_error_t()
+            guard mongoc_collection_drop_index_with_opts(collection, indexName, nil, &error) else {
+                let failure = DocumentStoreError(error)
+                // IndexNotFound (27) and, for a missing collection, NamespaceNotFound (26).
+                if case .server(code: 27, _) = failure { return }
+                if case .server(code: 26, _) = failure { return }
+                throw failure
+            }
+        }
+    }
+
     /// Drops the collection with its documents and indexes; dropping a missing one succeeds.
     public func drop() async throws {
         try await perform { collection, _ in

@@ -18,8 +18,17 @@ struct OfflineStore: Sendable {
     /// What a listing sorts by: oldest first, then in order of arrival.
     private static let order: Document = ["serverTimestamp": 1, "sequence": 1, "_id": 1]
 
+    /// The unique (recipient, id, source) index: one copy per message, and the index an ack's
+    /// delete (`recipient` and `id`, no `source`) finds its documents by. Earlier versions had
+    /// `dedupe` on (recipient, source, id), where that delete could use only `recipient` and
+    /// read all of the recipient's messages; it is replaced at start.
+    static let dedupeIndex = "dedupe_by_id"
+    static let retiredDedupeIndex = "dedupe"
+
     func createIndexes() async throws {
-        try await collection.createIndex(["recipient": 1, "source": 1, "id": 1], unique: true, name: "dedupe")
+        // The new index first: uniqueness holds throughout, as both are unique on the same fields.
+        try await collection.createIndex(["recipient": 1, "id": 1, "source": 1], unique: true, name: Self.dedupeIndex)
+        try await collection.dropIndex(named: Self.retiredDedupeIndex)
         var listing: Document = ["recipient": 1]
         for (key, direction) in Self.order { listing[key] = direction }
         try await collection.createIndex(listing, name: "listing")
@@ -52,7 +61,7 @@ struct OfflineStore: Sendable {
     /// Deletes the acknowledged messages and returns how many there were.
     ///
     /// One `{recipient, id: {$in}}` delete per recipient, in the order recipients first
-    /// appear: each is an index range scan. A single `$or` of every (recipient, id) pair was
+    /// appear: each finds its documents through the `dedupeIndex` prefix. A single `$or` of every (recipient, id) pair was
     /// measured at minutes for a 1,000-ack batch on the local database (SecantusDB scans per
     /// clause), long enough to time out and retry forever, stalling persistence.
     @discardableResult
@@ -92,7 +101,7 @@ struct OfflineStore: Sendable {
 
     /// Which of `users` have at least one stored message, in one query, so a burst of
     /// connects need not read every user's (nearly always empty) listing. The `$match` is on
-    /// the leading field of the `dedupe` and `listing` indexes, so only these users'
+    /// the leading field of the `dedupeIndex` and `listing` indexes, so only these users'
     /// documents are read, not the collection; keep `users` to `usersPerLookup`.
     func recipientsWithStoredMessages(among users: [String]) async throws -> Set<String> {
         guard !users.isEmpty else { return [] }

@@ -95,4 +95,16 @@ import Testing
             #expect(try await items.listIndexes().filter { $0.name == "k_1" }.count == 1)
         }
     }
+
+    @Test func droppingAnIndexKeepsTheOthersAndAMissingOneIsNoError() async throws {
+        try await TestDatabase.withCollection { items in
+            try await items.createIndex(["a": 1], name: "old")
+            try await items.createIndex(["b": 1], name: "new")
+            try await items.dropIndex(named: "old")
+            #expect(try await items.listIndexes().map(\.name).sorted() == ["_id_", "new"])
+            try await items.dropIndex(named: "old")
+            try await items.drop()
+            try await items.dropIndex(named: "new")
+        }
+    }
 }

@@ -22,7 +22,26 @@ final class OfflineStoreTests: XCTestCase {
         let dave = try await test.all(of: "dave")
         XCTAssertEqual(dave.map(\.message.id), ["m1"])
         let indexes = try await test.store.collection.listIndexes()
-        XCTAssertEqual(indexes.first { $0.name == "dedupe" }?.isUnique, true)
+        let dedupe = try XCTUnwrap(indexes.first { $0.name == OfflineStore.dedupeIndex })
+        XCTAssertTrue(dedupe.isUnique)
+        XCTAssertEqual(Array(dedupe.keys.keys), ["recipient", "id", "source"], "an ack's delete uses the first two")
+        await test.database.close()
+    }
+
+    func testStartingOnAnOlderDatabaseReplacesItsDedupeIndex() async throws {
+        let test = try await TestStore()
+        try await test.store.collection.createIndex(
+            ["recipient": 1, "source": 1, "id": 1], unique: true, name: OfflineStore.retiredDedupeIndex)
+        try await test.store.store([stored(offlineMessage("m1"), sequence: 1)])
+        try await test.store.createIndexes()
+        let names = try await test.store.collection.listIndexes().map(\.name)
+        XCTAssertFalse(names.contains(OfflineStore.retiredDedupeIndex))
+        XCTAssertTrue(names.contains(OfflineStore.dedupeIndex))
+        let kept = try await test.all(of: "bob").map(\.message.id)
+        XCTAssertEqual(kept, ["m1"], "the stored message stays")
+        try await test.store.createIndexes()  // and the next start changes nothing
+        let namesAfter = try await test.store.collection.listIndexes().map(\.name)
+        XCTAssertEqual(namesAfter.sorted(), names.sorted())
         await test.database.close()
     }
 
