@@ -66,7 +66,7 @@ struct MessageLoadCommand: AsyncParsableCommand {
             let now = ContinuousClock.now
             if !flag.isOn, now >= measuredFrom { flag.turnOn(); measuredIssued = issued }
             let elapsed = now - start
-            let due = Int(Double(rate) * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            let due = Int(Double(rate) * elapsed.seconds)
             while issued < due {
                 let sender = issued % users.count
                 users[sender].send(to: users[(sender + 1) % users.count].name, id: "m\(issued)")
