@@ -19,6 +19,9 @@ struct MessageLoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds of sending before measuring starts.") var warmup = 3
     @Option(help: "Seconds to wait for outstanding deliveries after sending stops.") var drain = 30
     @Option(help: "Kafka bootstrap servers: also measure the broker floor at the same rate.") var brokers: String?
+    @Option(help: "The stack's run directory (pid files): its processes' CPU is sampled from /proc; empty: no CPU report.")
+    var stackRunDir = ".infra/stack/run"
+    @Option(help: "Seconds of idle CPU sampling before the run.") var idleSeconds = 10
 
     func validate() throws {
         guard users >= 2, rate >= 1, duration >= 1, warmup >= 0 else { throw ValidationError("users >= 2, rate >= 1, duration >= 1") }
@@ -31,6 +34,14 @@ struct MessageLoadCommand: AsyncParsableCommand {
         let keys = try await Login.accessKeys(for: names, publicURL: publicUrl)
         let socketURL = websocketUrl ?? publicUrl.replacingOccurrences(of: "http", with: "ws", options: .anchored) + "/wss/?format=text&ack=true"
 
+        let cpu = stackRunDir.isEmpty ? nil : StackCPU(runDirectory: stackRunDir)
+        var idle: [String: Double] = [:]
+        if let cpu, idleSeconds > 0 {
+            print("sampling the stack's idle CPU for \(idleSeconds) s")
+            let start = cpu.sample()
+            try await Task.sleep(for: .seconds(idleSeconds))
+            idle = StackCPU.percentages(from: start, to: cpu.sample(), over: Double(idleSeconds))
+        }
         let tally = RunTally()
         let flag = MeasuringFlag()
         let virtualUsers = names.map { VirtualUser(name: $0, tally: tally, measuring: { flag.isOn }) }
@@ -39,10 +50,13 @@ struct MessageLoadCommand: AsyncParsableCommand {
             for user in virtualUsers {
                 try await user.open(url: socketURL, key: keys[user.name]!, in: &connections)
             }
-            let report = try await drive(virtualUsers, tally: tally, flag: flag)
+            let (report, window) = try await drive(virtualUsers, tally: tally, flag: flag, cpu: cpu)
             virtualUsers.forEach { $0.close() }
             connections.cancelAll()
             print(report)
+            if let window {
+                print(CPUReport(idle: idle, loaded: window.percentages, loadedSeconds: window.seconds, messages: window.messages))
+            }
         }
         if let brokers {
             var logger = Logger(label: "vartalap-load")
@@ -56,15 +70,22 @@ struct MessageLoadCommand: AsyncParsableCommand {
 
     /// Paces sends at the target rate (each user sends to the next one in the ring), then
     /// waits until every server-acked message was delivered or the drain time is up.
-    private func drive(_ users: [VirtualUser], tally: RunTally, flag: MeasuringFlag) async throws -> String {
+    private func drive(_ users: [VirtualUser], tally: RunTally, flag: MeasuringFlag, cpu: StackCPU?) async throws
+        -> (String, CPUWindow?)
+    {
         let start = ContinuousClock.now
+        var cpuAtStart: StackCPU.Sample?
         let measuredFrom = start + .seconds(warmup)
         let end = measuredFrom + .seconds(duration)
         var issued = 0
         var measuredIssued = 0
         while ContinuousClock.now < end {
             let now = ContinuousClock.now
-            if !flag.isOn, now >= measuredFrom { flag.turnOn(); measuredIssued = issued }
+            if !flag.isOn, now >= measuredFrom {
+                flag.turnOn()
+                measuredIssued = issued
+                cpuAtStart = cpu?.sample()
+            }
             let elapsed = now - start
             let due = Int(Double(rate) * elapsed.seconds)
             while issued < due {
@@ -76,6 +97,13 @@ struct MessageLoadCommand: AsyncParsableCommand {
         }
         let measuredCount = issued - measuredIssued
         let sendingEnded = ContinuousClock.now
+        var window: CPUWindow?
+        if let cpu, let cpuAtStart {
+            let seconds = (sendingEnded - measuredFrom).seconds
+            window = CPUWindow(
+                percentages: StackCPU.percentages(from: cpuAtStart, to: cpu.sample(), over: seconds), seconds: seconds,
+                messages: measuredCount)
+        }
         let drainDeadline = sendingEnded + .seconds(drain)
         while ContinuousClock.now < drainDeadline {
             let counts = tally.counts
@@ -92,7 +120,14 @@ struct MessageLoadCommand: AsyncParsableCommand {
             "end-to-end latency: \(tally.endToEndLatency.summary)",
         ]
         if !counts.errors.isEmpty { lines.append("errors: \(counts.errors)") }
-        return lines.joined(separator: "\n")
+        return (lines.joined(separator: "\n"), window)
+    }
+
+    /// The stack's CPU over the measured window (sampled when it starts and ends).
+    struct CPUWindow {
+        let percentages: [String: Double]
+        let seconds: Double
+        let messages: Int
     }
 }
 

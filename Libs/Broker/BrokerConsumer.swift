@@ -34,6 +34,13 @@ public final class BrokerConsumer: Sendable {
             let context = Unmanaged<KafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
             (context as? ConsumerContext)?.rebalance(handle, event: event, partitions: partitions)
         }
+        rd_kafka_conf_set_stats_cb(conf) { _, json, length, opaque in
+            if let json, let opaque {
+                let context = Unmanaged<KafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+                (context as? ConsumerContext)?.received(statistics: UnsafeRawBufferPointer(start: json, count: length))
+            }
+            return 0  // librdkafka frees the document
+        }
         let pointer = try makeKafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf)
         let handle = KafkaHandle(pointer)
         // Serve the whole client (rebalances, errors) from the consumer queue.
@@ -60,6 +67,9 @@ public final class BrokerConsumer: Sendable {
     public func resolve(_ message: ConsumedMessage) {
         context.resolve(TopicPartition(topic: message.topic, partition: message.partition), offset: message.offset)
     }
+
+    /// Request counts and idle pacing so far (FetchStatistics).
+    public var fetchStatistics: FetchStatistics { context.statistics }
 
     /// Partitions currently assigned to this member.
     public var assignment: Set<TopicPartition> { context.assignment }

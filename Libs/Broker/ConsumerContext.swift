@@ -16,6 +16,14 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     private var finished = false
     private var joined = false
 
+    // Poll-thread state (the rebalance callback runs on the poll thread too).
+    private var reassigned = false
+    /// Where fetching starts in partitions that handed out nothing since assignment.
+    private var startOffsets: [TopicPartition: Int64] = [:]
+    /// Partitions this member paused (idle or back-pressure) and has not resumed.
+    private var pausedPartitions: Set<TopicPartition> = []
+    private var fetchStatistics = FetchStatistics()  // guarded by `condition`
+
     private let options: ConsumerOptions
     private let output: AsyncStream<ConsumedMessage>.Continuation
 
@@ -27,6 +35,20 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
 
     var assignment: Set<TopicPartition> {
         condition.withLock { watermarks.assignedPartitions }
+    }
+
+    var statistics: FetchStatistics {
+        condition.withLock { fetchStatistics }
+    }
+
+    /// librdkafka's statistics callback (served on the poll thread).
+    func received(statistics json: UnsafeRawBufferPointer) {
+        var counts = FetchStatistics()
+        counts.update(fromStatistics: json)
+        condition.withLock {
+            fetchStatistics.fetchRequests = counts.fetchRequests
+            fetchStatistics.listOffsetsRequests = counts.listOffsetsRequests
+        }
     }
 
     var hasJoinedGroup: Bool {
@@ -66,19 +88,27 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
 
     private func pollLoop(_ handle: KafkaHandle) {
         let rk = handle.pointer
+        let control = FetchControl(rk: rk)
+        var gate = FetchGate(
+            idleAfter: options.idleFetchPause, probeInterval: options.idleProbeInterval,
+            maxInFlight: options.maxInFlight, now: .now)
         var lastCommit = ContinuousClock.now
-        var paused = false
         while !condition.withLock({ stopRequested }) {
+            if reassigned {
+                // Revoked partitions were resumed on their way out (rebalance), so the
+                // new assignment starts unpaused.
+                reassigned = false
+                startOffsets = [:]
+                gate.reassigned(at: .now)
+                condition.withLock { fetchStatistics.isIdle = false }
+            }
             // Back-pressure pauses fetching instead of not polling: polling goes on, so
             // the group never sees this member as stuck (max.poll.interval.ms).
             let inFlight = condition.withLock { watermarks.inFlight }
-            if !paused, inFlight >= options.maxInFlight {
-                paused = setPaused(rk, true)
-            } else if paused, inFlight < options.maxInFlight / 2 {
-                paused = !setPaused(rk, false)
-            }
-            if let message = rd_kafka_consumer_poll(rk, 100) {
-                hand(message, from: rk)
+            apply(gate.next(inFlight: inFlight, now: .now), to: &gate, control)
+            let timeout = gate.pollTimeout(now: .now, ceiling: .milliseconds(100))
+            if let message = rd_kafka_consumer_poll(rk, Int32(max(1, timeout.milliseconds))) {
+                if hand(message, from: rk) { gate.arrived(at: .now) }
                 rd_kafka_message_destroy(message)
             }
             if ContinuousClock.now - lastCommit >= options.commitInterval {
@@ -101,26 +131,85 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Pauses or resumes fetching for every assigned partition but those of
-    /// `alwaysFetchedTopics`; true when it worked.
-    private func setPaused(_ rk: OpaquePointer, _ pause: Bool) -> Bool {
-        var assigned: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        guard rd_kafka_assignment(rk, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR, let assigned else { return false }
-        defer { rd_kafka_topic_partition_list_destroy(assigned) }
-        guard let list = rd_kafka_topic_partition_list_new(assigned.pointee.cnt) else { return false }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for index in 0..<Int(assigned.pointee.cnt) {
-            let entry = assigned.pointee.elems[index]
-            guard let topic = entry.topic, !options.alwaysFetchedTopics.contains(String(cString: topic)) else { continue }
-            rd_kafka_topic_partition_list_add(list, topic, entry.partition)
+    private func apply(_ action: FetchGate.Action, to gate: inout FetchGate, _ control: FetchControl) {
+        let assigned = assignment
+        switch action {
+        case .none:
+            break
+        case .pauseForBackPressure:
+            pause(assigned.filter { !options.alwaysFetchedTopics.contains($0.topic) }, control)
+        case .resumeFromBackPressure:
+            resume(assigned, control)
+        case .pauseForIdle:
+            pause(assigned, control)
+            condition.withLock {
+                fetchStatistics.idlePauses += 1
+                fetchStatistics.isIdle = true
+            }
+        case .probe:
+            condition.withLock { fetchStatistics.probes += 1 }
+            if gate.probed(hasNewRecords: hasNewRecords(assigned, control), now: .now) {
+                resume(assigned, control)
+                condition.withLock { fetchStatistics.isIdle = false }
+            }
         }
-        let result = pause ? rd_kafka_pause_partitions(rk, list) : rd_kafka_resume_partitions(rk, list)
-        return result == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    /// Pauses what is not paused yet. Only partitions this member paused are ever
+    /// resumed: librdkafka restarts a partition's fetching at its last pause position on
+    /// every resume call, paused or not, which would hand out records twice.
+    private func pause(_ partitions: Set<TopicPartition>, _ control: FetchControl) {
+        let newlyPaused = partitions.subtracting(pausedPartitions)
+        if control.setPaused(newlyPaused, true) { pausedPartitions.formUnion(newlyPaused) }
+    }
+
+    /// Resumes what this member paused among `partitions`, and wakes the fetcher.
+    private func resume(_ partitions: Set<TopicPartition>, _ control: FetchControl) {
+        let resumed = partitions.intersection(pausedPartitions)
+        guard !resumed.isEmpty, control.setPaused(resumed, false) else { return }
+        pausedPartitions.subtract(resumed)
+        control.wakeFetcher(for: resumed)
+    }
+
+    /// On the way out of the assignment, a partition must not stay paused: librdkafka
+    /// keeps the pause on its partition object, and a later assignment of it would
+    /// never fetch. (No wake-up: the partition is being unassigned.)
+    private func resumeBeforeUnassigning(_ partitions: Set<TopicPartition>, _ rk: OpaquePointer) {
+        let paused = partitions.intersection(pausedPartitions)
+        guard !paused.isEmpty else { return }
+        FetchControl(rk: rk).setPaused(paused, false)
+        pausedPartitions.subtract(paused)
+    }
+
+    /// Whether a partition has records past what this member handed out. Unsure (the
+    /// broker did not answer) counts as yes: fetching then finds out.
+    private func hasNewRecords(_ assigned: Set<TopicPartition>, _ control: FetchControl) -> Bool {
+        guard !assigned.isEmpty else { return false }
+        guard let ends = control.endOffsets(of: assigned) else { return true }
+        let handedOut = condition.withLock { watermarks.nextOffsets }
+        // Nothing handed out yet: fetching starts at the committed offset, or at the
+        // first retained one for a group that never committed (earliest; for `latest`
+        // that is conservative: it resumes more often than needed, never too rarely).
+        let unknown = assigned.filter { handedOut[$0] == nil && startOffsets[$0] == nil }
+        if !unknown.isEmpty {
+            guard let committed = control.committedOffsets(of: unknown) else { return true }
+            let neverCommitted = unknown.filter { committed[$0] == nil }
+            guard let beginnings = neverCommitted.isEmpty ? [:] : control.beginningOffsets(of: neverCommitted) else {
+                return true
+            }
+            startOffsets.merge(committed) { _, new in new }
+            startOffsets.merge(beginnings) { _, new in new }
+        }
+        return assigned.contains { partition in
+            guard let end = ends[partition], let position = handedOut[partition] ?? startOffsets[partition] else { return true }
+            return end > position
+        }
     }
 
     /// The pointer itself is needed, not a copy: librdkafka keeps headers and the
     /// timestamp in the larger private struct the message is embedded in.
-    private func hand(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>, from rk: OpaquePointer) {
+    /// True when a record was handed out (not an error event).
+    private func hand(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>, from rk: OpaquePointer) -> Bool {
         let message = pointer.pointee
         guard message.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             if message.err == RD_KAFKA_RESP_ERR__FATAL {
@@ -130,9 +219,9 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
                 KafkaConfig.exitAfterFatalError(logger, reason: cText(underlying), code: cause.rawValue)
             }
             logger.warning("consumer error", metadata: ["reason": "\(errorText(message.err))"])
-            return
+            return false
         }
-        guard let topicHandle = message.rkt else { return }
+        guard let topicHandle = message.rkt else { return false }
         let partition = TopicPartition(topic: String(cString: rd_kafka_topic_name(topicHandle)), partition: message.partition)
         let consumed = ConsumedMessage(
             topic: partition.topic,
@@ -144,6 +233,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             timestamp: timestamp(of: pointer))
         let tracked = condition.withLock { watermarks.track(partition, offset: message.offset) }
         if tracked { output.yield(consumed) }
+        return tracked
     }
 
     private func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [BrokerHeader] {
@@ -214,9 +304,11 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
                 joined = true
             }
             rd_kafka_assign(rk, partitions)
+            reassigned = true
             logger.info("partitions assigned", metadata: ["partitions": "\(changed.map(\.description).sorted())"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let revoked = Set(changed)
+            resumeBeforeUnassigning(revoked, rk)
             waitUntilResolved(revoked, deadline: Date().addingTimeInterval(options.revokeDrainTimeout.timeInterval))
             commit(rk, watermarksDue(in: revoked), synchronously: true)
             condition.withLock {
@@ -224,9 +316,12 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
                 condition.broadcast()
             }
             rd_kafka_assign(rk, nil)
+            reassigned = true
             logger.info("partitions revoked", metadata: ["partitions": "\(changed.map(\.description).sorted())"])
         default:
             logger.warning("rebalance failed", metadata: ["reason": "\(errorText(event))"])
+            resumeBeforeUnassigning(pausedPartitions, rk)
+            reassigned = true
             condition.withLock { changed.forEach { watermarks.revoke($0) } }
             rd_kafka_assign(rk, nil)
         }
@@ -241,6 +336,12 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
 }
 
 extension Duration {
+    /// Whole milliseconds, rounded down (sub-second parts kept).
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
     var timeInterval: TimeInterval {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18

@@ -16,6 +16,15 @@ public struct ConsumerOptions: Sendable {
     /// Topics back-pressure never pauses: ones whose records finish in-flight work (acks)
     /// rather than add to it. Pausing them would stop exactly what drains the backlog.
     public var alwaysFetchedTopics: Set<String>
+    /// How long without a record before fetching pauses (zero: never). The local broker
+    /// answers an empty fetch at once, so an idle consumer that kept fetching would spin
+    /// (FetchGate explains the design).
+    public var idleFetchPause: Duration
+    /// How often an idle consumer asks for its partitions' end offsets; the most a record
+    /// waits for an idle consumer to notice it.
+    public var idleProbeInterval: Duration
+    /// How often librdkafka reports its statistics (request counts); zero turns them off.
+    public var statisticsInterval: Duration
 
     public init(
         maxInFlight: Int = 10_000,
@@ -26,7 +35,10 @@ public struct ConsumerOptions: Sendable {
         heartbeatIntervalMilliseconds: Int = 500,
         fetchWaitMaxMilliseconds: Int = 50,
         maxPollIntervalMilliseconds: Int = 10000,
-        alwaysFetchedTopics: Set<String> = []
+        alwaysFetchedTopics: Set<String> = [],
+        idleFetchPause: Duration = .milliseconds(20),
+        idleProbeInterval: Duration = .milliseconds(10),
+        statisticsInterval: Duration = .seconds(1)
     ) {
         self.maxInFlight = maxInFlight
         self.commitInterval = commitInterval
@@ -37,6 +49,9 @@ public struct ConsumerOptions: Sendable {
         self.fetchWaitMaxMilliseconds = fetchWaitMaxMilliseconds
         self.maxPollIntervalMilliseconds = maxPollIntervalMilliseconds
         self.alwaysFetchedTopics = alwaysFetchedTopics
+        self.idleFetchPause = idleFetchPause
+        self.idleProbeInterval = idleProbeInterval
+        self.statisticsInterval = statisticsInterval
     }
 
     func librdkafkaProperties(groupId: String) -> [String: String] {
@@ -57,6 +72,7 @@ public struct ConsumerOptions: Sendable {
             // consumer from refusing its responses (INFRA.md).
             "receive.message.max.bytes": "1000000000",
             "enable.partition.eof": "false",
+            "statistics.interval.ms": String(statisticsInterval.milliseconds),
         ]
     }
 }

@@ -105,4 +105,10 @@ struct PartitionWatermarks {
     }
 
     var assignedPartitions: Set<TopicPartition> { Set(tracks.keys) }
+
+    /// For each assigned partition that handed out a record since its assignment, the
+    /// offset after the last one: where fetching goes on from.
+    var nextOffsets: [TopicPartition: Int64] {
+        tracks.compactMapValues(\.nextOffset)
+    }
 }

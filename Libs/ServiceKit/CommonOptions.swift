@@ -41,6 +41,12 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "Client key for mutual TLS (env KAFKA_SSL_KEY_LOCATION).")
     public var kafkaSslKeyLocation: String = EnvironmentDefault.string("KAFKA_SSL_KEY_LOCATION", "")
 
+    @Option(help: "Milliseconds without a record before a consumer pauses fetching and probes end offsets instead; 0 never pauses. For brokers that answer empty fetches at once (the local one); Apache Kafka holds them, so 0 suits it (env KAFKA_IDLE_FETCH_PAUSE_MS).")
+    public var kafkaIdleFetchPauseMs: Int = EnvironmentDefault.int("KAFKA_IDLE_FETCH_PAUSE_MS", 20)
+
+    @Option(help: "Milliseconds between an idle consumer's end-offset probes: the longest a record waits to be noticed (env KAFKA_IDLE_PROBE_INTERVAL_MS).")
+    public var kafkaIdleProbeIntervalMs: Int = EnvironmentDefault.int("KAFKA_IDLE_PROBE_INTERVAL_MS", 10)
+
     @Option(help: "MongoDB connection string, TLS options included (env MONGO_URL).")
     public var mongoUrl: String = EnvironmentDefault.string("MONGO_URL", "mongodb://127.0.0.1:27017")
 
@@ -71,6 +77,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
         }
         guard BrokerSecurity.SecurityProtocol(rawValue: kafkaSecurityProtocol) != nil else {
             throw ValidationError("--kafka-security-protocol must be plaintext, ssl, sasl_plaintext or sasl_ssl")
+        }
+        guard kafkaIdleFetchPauseMs >= 0, (1...10_000).contains(kafkaIdleProbeIntervalMs) else {
+            throw ValidationError("--kafka-idle-fetch-pause-ms must be >= 0 and --kafka-idle-probe-interval-ms 1-10000")
         }
         guard (1...65535).contains(httpPort) else {
             throw ValidationError("--http-port must be between 1 and 65535")
@@ -103,6 +112,15 @@ public struct CommonOptions: ParsableArguments, Sendable {
             extraProperties: kafkaGroupInstanceId.isEmpty ? [:] : ["group.instance.id": kafkaGroupInstanceId])
     }
 
+    /// Consumer settings from these flags; `alwaysFetchedTopics` are never paused by
+    /// back-pressure (ConsumerOptions).
+    public func consumerOptions(alwaysFetchedTopics: Set<String> = []) -> ConsumerOptions {
+        ConsumerOptions(
+            alwaysFetchedTopics: alwaysFetchedTopics,
+            idleFetchPause: .milliseconds(kafkaIdleFetchPauseMs),
+            idleProbeInterval: .milliseconds(kafkaIdleProbeIntervalMs))
+    }
+
     public var consumerGroup: String { kafkaConsumerGroup.isEmpty ? appName : kafkaConsumerGroup }
 
     public var level: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
@@ -120,6 +138,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
             "mongoUrl": Redaction.url(mongoUrl),
             "mongoDatabase": mongoDatabase,
             "logLevel": logLevel,
+            "kafkaIdleFetchPauseMs": String(kafkaIdleFetchPauseMs),
+            "kafkaIdleProbeIntervalMs": String(kafkaIdleProbeIntervalMs),
             "http": "\(httpHost):\(httpPort)",
         ]
     }

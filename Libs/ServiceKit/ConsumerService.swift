@@ -1,5 +1,6 @@
 import Broker
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Runs a consumer as a lifecycle service: hands every record to `handle` in arrival
@@ -37,12 +38,36 @@ public struct ConsumerService: Service {
             readiness.markReady(name)
         }
         defer { readinessWatch.cancel() }
+        let statisticsExport = Task { await Self.exportFetchStatistics(of: consumer, name: name) }
+        defer { statisticsExport.cancel() }
         await withGracefulShutdownHandler {
             for await message in consumer.messages {
                 await handle(message)
             }
         } onGracefulShutdown: { [drainTimeout] in
             Task { await consumer.close(drainTimeout: drainTimeout) }
+        }
+    }
+
+    /// Publishes the consumer's fetch statistics as counters, so `/metrics` shows whether
+    /// an idle consumer really stopped fetching (the idle-fetch check reads them).
+    private static func exportFetchStatistics(of consumer: BrokerConsumer, name: String) async {
+        let dimensions = [("consumer", name)]
+        let fetches = Counter(label: "broker_fetch_requests_total", dimensions: dimensions)
+        let listOffsets = Counter(label: "broker_list_offsets_requests_total", dimensions: dimensions)
+        let pauses = Counter(label: "broker_idle_pauses_total", dimensions: dimensions)
+        let probes = Counter(label: "broker_idle_probes_total", dimensions: dimensions)
+        let idle = Gauge(label: "broker_fetch_idle", dimensions: dimensions)
+        var exported = FetchStatistics()
+        while !Task.isCancelled {
+            let now = consumer.fetchStatistics
+            fetches.increment(by: max(0, now.fetchRequests - exported.fetchRequests))
+            listOffsets.increment(by: max(0, now.listOffsetsRequests - exported.listOffsetsRequests))
+            pauses.increment(by: max(0, now.idlePauses - exported.idlePauses))
+            probes.increment(by: max(0, now.probes - exported.probes))
+            idle.record(now.isIdle ? 1 : 0)
+            exported = now
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }

@@ -26,7 +26,7 @@ struct GroupRouterCommand: AsyncParsableCommand {
         let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger)
         let consumer = try BrokerConsumer(
             configuration: common.brokerConfiguration, groupId: common.consumerGroup, topics: [topics.newGroupMessageTopic],
-            logger: logger)
+            logger: logger, options: common.consumerOptions())
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let resolver = FanOutResolver(logger: logger, resolve: consumer.resolve)
         let fanOut = GroupFanOut(

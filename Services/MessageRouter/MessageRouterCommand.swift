@@ -18,7 +18,7 @@ struct MessageRouterCommand: AsyncParsableCommand {
         let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger)
         let consumer = try BrokerConsumer(
             configuration: common.brokerConfiguration, groupId: common.consumerGroup, topics: [topics.newMessageTopic],
-            logger: logger)
+            logger: logger, options: common.consumerOptions())
         let metrics = RouterMetrics()
         let resolver = DeliveryResolver(metrics: metrics, logger: logger, resolve: consumer.resolve)
         let router = RecordRouter(

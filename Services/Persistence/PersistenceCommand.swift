@@ -30,7 +30,8 @@ struct PersistenceCommand: AsyncParsableCommand {
         let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger)
         let consumer = try BrokerConsumer(
             configuration: common.brokerConfiguration, groupId: common.consumerGroup,
-            topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic], logger: logger)
+            topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic], logger: logger,
+            options: common.consumerOptions())
         let workers = PersistenceWorkers(
             store: store, producer: producer, topics: topics, logger: logger, resolve: consumer.resolve)
         let consumerService = ConsumerService(name: "consumer", consumer: consumer, readiness: environment.readiness) {

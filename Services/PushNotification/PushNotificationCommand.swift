@@ -34,7 +34,8 @@ struct PushNotificationCommand: AsyncParsableCommand {
             let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger)
             let consumer = try BrokerConsumer(
                 configuration: common.brokerConfiguration, groupId: common.consumerGroup,
-                topics: [topics.offlineMessageTopic, topics.newLoginTopic], logger: logger)
+                topics: [topics.offlineMessageTopic, topics.newLoginTopic], logger: logger,
+                options: common.consumerOptions())
             let metrics = PushMetrics()
             let queue = PushQueue(
                 window: .milliseconds(push.pushCollapseWindowMs),

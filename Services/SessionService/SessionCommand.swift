@@ -30,7 +30,7 @@ struct SessionCommand: AsyncParsableCommand {
             ],
             logger: logger,
             // Acks resolve deliveries in flight: back-pressure must never stop reading them.
-            options: ConsumerOptions(alwaysFetchedTopics: [topics.clientAckTopic]))
+            options: common.consumerOptions(alwaysFetchedTopics: [topics.clientAckTopic]))
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let coordinator = DeliveryCoordinator(
             consumer: consumer, producer: producer, directory: directory,

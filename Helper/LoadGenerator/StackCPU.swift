@@ -1,0 +1,105 @@
+import Foundation
+
+/// CPU time of the stack's processes, read from /proc (Linux): every pid the stack
+/// recorded in its run directory (`.infra/stack/run/NAME.pid`), each with its live
+/// descendants (nginx's workers) and the reaped children it waited for (the
+/// supervisor's `sleep`s).
+struct StackCPU {
+    /// Process name -> CPU seconds used so far.
+    typealias Sample = [String: Double]
+
+    let runDirectory: String
+    private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// The stack's processes by name, from their pid files.
+    func processes() -> [String: Int32] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: runDirectory)) ?? []
+        var result: [String: Int32] = [:]
+        for file in files where file.hasSuffix(".pid") {
+            let text = (try? String(contentsOfFile: runDirectory + "/" + file, encoding: .utf8)) ?? ""
+            if let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                result[String(file.dropLast(4))] = pid
+            }
+        }
+        return result
+    }
+
+    func sample() -> Sample {
+        let all = Self.allProcesses()
+        var children: [Int32: [Int32]] = [:]
+        for (pid, stat) in all { children[stat.parent, default: []].append(pid) }
+        var sample: Sample = [:]
+        for (name, root) in processes() where all[root] != nil {
+            var total = 0.0
+            var pending = [root]
+            while let pid = pending.popLast() {
+                total += all[pid]?.cpuSeconds ?? 0
+                pending += children[pid] ?? []
+            }
+            sample[name] = total
+        }
+        return sample
+    }
+
+    /// Percent of one core each process used between two samples.
+    static func percentages(from start: Sample, to end: Sample, over seconds: Double) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for (name, used) in end {
+            guard let before = start[name], seconds > 0 else { continue }
+            result[name] = max(0, used - before) / seconds * 100
+        }
+        return result
+    }
+
+    private struct Stat {
+        let parent: Int32
+        let cpuSeconds: Double
+    }
+
+    private static func allProcesses() -> [Int32: Stat] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var result: [Int32: Stat] = [:]
+        for entry in entries {
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // Fields after the command name: state ppid ... utime(14) stime cutime cstime.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 15, let parent = Int32(fields[1]) else { continue }
+            let ticks = fields[11...14].compactMap { Double($0) }.reduce(0, +)
+            result[pid] = Stat(parent: parent, cpuSeconds: ticks / ticksPerSecond)
+        }
+        return result
+    }
+}
+
+/// The per-process CPU report of a load run: idle before it, and under load.
+struct CPUReport: CustomStringConvertible {
+    let idle: [String: Double]
+    let loaded: [String: Double]
+    let loadedSeconds: Double
+    let messages: Int
+    /// The services whose CPU is what one message costs on its way (issue #14's sum).
+    static let messagePath = ["ws-gateway", "message-router", "session-ms"]
+
+    func millisecondsPerMessage(_ name: String) -> Double {
+        guard messages > 0, let percent = loaded[name] else { return 0 }
+        return percent / 100 * loadedSeconds * 1000 / Double(messages)
+    }
+
+    var description: String {
+        var lines = ["process               idle %   load %   CPU ms/message"]
+        for name in (Set(idle.keys).union(loaded.keys)).sorted() {
+            lines.append(
+                String(
+                    format: "%-20@ %7.1f  %7.1f  %8.3f", name as NSString, idle[name] ?? 0, loaded[name] ?? 0,
+                    millisecondsPerMessage(name)))
+        }
+        let idleTotal = idle.values.reduce(0, +), loadedTotal = loaded.values.reduce(0, +)
+        let total = messages > 0 ? loadedTotal / 100 * loadedSeconds * 1000 / Double(messages) : 0
+        lines.append(String(format: "%-20@ %7.1f  %7.1f  %8.3f", "all" as NSString, idleTotal, loadedTotal, total))
+        let path = Self.messagePath.map(millisecondsPerMessage).reduce(0, +)
+        lines.append(String(format: "gateway + message-router + session-ms: %.3f ms of CPU per message", path))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,108 @@
+/// Decides when a consumer's fetching pauses and resumes.
+///
+/// librdkafka sends the next fetch as soon as the last one is answered and counts on the
+/// broker to hold an empty fetch for `fetch.wait.max.ms`. A broker that answers at once
+/// (the local noida-db) turns every idle consumer into a busy loop. So an idle consumer
+/// pauses its partitions and instead asks for their end offsets every `probeInterval`
+/// (one ListOffsets request): fetching resumes only when a partition has a record past
+/// what was handed out. Back-pressure pauses too, for its own reason (too much
+/// unresolved); each is lifted on its own condition.
+///
+/// Pure bookkeeping: the poll thread applies the actions it returns.
+struct FetchGate {
+    enum State: Equatable {
+        /// Partitions fetch; librdkafka fetches continuously.
+        case fetching
+        /// Partitions but the always-fetched ones are paused: too much is unresolved.
+        case backPressured
+        /// Every partition is paused: nothing arrived for `idleAfter`.
+        case idle
+    }
+
+    enum Action: Equatable {
+        case none
+        /// Pause the partitions that back-pressure pauses.
+        case pauseForBackPressure
+        /// Resume what back-pressure paused and wake the fetcher.
+        case resumeFromBackPressure
+        /// Pause every partition.
+        case pauseForIdle
+        /// Ask for the partitions' end offsets and report them with `probed`.
+        case probe
+    }
+
+    let idleAfter: Duration
+    let probeInterval: Duration
+    let maxInFlight: Int
+    private(set) var state: State = .fetching
+    private(set) var lastArrival: ContinuousClock.Instant
+    private(set) var nextProbe: ContinuousClock.Instant
+
+    init(idleAfter: Duration, probeInterval: Duration, maxInFlight: Int, now: ContinuousClock.Instant) {
+        self.idleAfter = idleAfter
+        self.probeInterval = probeInterval
+        self.maxInFlight = maxInFlight
+        self.lastArrival = now
+        self.nextProbe = now
+    }
+
+    /// A zero `idleAfter` turns idle pausing off (a broker that holds fetches needs none).
+    var pausesWhenIdle: Bool { idleAfter > .zero }
+
+    /// A record was handed out.
+    mutating func arrived(at now: ContinuousClock.Instant) {
+        lastArrival = now
+    }
+
+    /// The assignment changed; the new partitions are not paused, so start over.
+    mutating func reassigned(at now: ContinuousClock.Instant) {
+        state = .fetching
+        lastArrival = now
+    }
+
+    /// What to do now, given the records in flight.
+    mutating func next(inFlight: Int, now: ContinuousClock.Instant) -> Action {
+        switch state {
+        case .fetching:
+            if inFlight >= maxInFlight {
+                state = .backPressured
+                return .pauseForBackPressure
+            }
+            if pausesWhenIdle, now - lastArrival >= idleAfter {
+                state = .idle
+                nextProbe = now + probeInterval
+                return .pauseForIdle
+            }
+            return .none
+        case .backPressured:
+            guard inFlight < maxInFlight / 2 else { return .none }
+            state = .fetching
+            lastArrival = now
+            return .resumeFromBackPressure
+        case .idle:
+            guard now >= nextProbe else { return .none }
+            nextProbe = now + probeInterval
+            return .probe
+        }
+    }
+
+    /// The probe's answer: true when fetching must resume (a partition has records past
+    /// what was handed out, or the probe failed and only fetching can tell).
+    mutating func probed(hasNewRecords: Bool, now: ContinuousClock.Instant) -> Bool {
+        guard state == .idle, hasNewRecords else { return false }
+        state = .fetching
+        lastArrival = now
+        return true
+    }
+
+    /// How long the poll thread may block waiting for a record before it must act.
+    func pollTimeout(now: ContinuousClock.Instant, ceiling: Duration) -> Duration {
+        let deadline: ContinuousClock.Instant
+        switch state {
+        case .fetching where pausesWhenIdle: deadline = lastArrival + idleAfter
+        case .idle: deadline = nextProbe
+        case .fetching, .backPressured: return ceiling
+        }
+        return min(max(deadline - now, .milliseconds(1)), ceiling)
+    }
+}

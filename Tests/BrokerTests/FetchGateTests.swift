@@ -1,0 +1,74 @@
+@testable import Broker
+import XCTest
+
+/// The pacing decisions alone, on a made-up clock.
+final class FetchGateTests: XCTestCase {
+    private let start = ContinuousClock.now
+
+    private func gate() -> FetchGate {
+        FetchGate(idleAfter: .milliseconds(20), probeInterval: .milliseconds(10), maxInFlight: 100, now: start)
+    }
+
+    func testFetchingPausesOnlyAfterTheQuietPeriod() {
+        var gate = gate()
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(19)), .none)
+        gate.arrived(at: start + .milliseconds(19))
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(38)), .none, "a record restarts the quiet period")
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(39)), .pauseForIdle)
+        XCTAssertEqual(gate.state, .idle)
+    }
+
+    func testAnIdleGateProbesEveryIntervalAndResumesOnlyOnNewRecords() {
+        var gate = gate()
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(20)), .pauseForIdle)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(29)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(30)), .probe)
+        XCTAssertFalse(gate.probed(hasNewRecords: false, now: start + .milliseconds(30)))
+        XCTAssertEqual(gate.state, .idle)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(35)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(40)), .probe)
+        XCTAssertTrue(gate.probed(hasNewRecords: true, now: start + .milliseconds(40)))
+        XCTAssertEqual(gate.state, .fetching)
+        // Resumed, it fetches for a whole quiet period before pausing again.
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(59)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(60)), .pauseForIdle)
+    }
+
+    func testBackPressurePausesAndResumesAtHalfTheLimit() {
+        var gate = gate()
+        XCTAssertEqual(gate.next(inFlight: 100, now: start), .pauseForBackPressure)
+        XCTAssertEqual(gate.next(inFlight: 50, now: start + .seconds(1)), .none, "not idle: it is waiting on its work")
+        XCTAssertEqual(gate.next(inFlight: 49, now: start + .seconds(1)), .resumeFromBackPressure)
+        XCTAssertEqual(gate.state, .fetching)
+    }
+
+    func testAReassignmentStartsFetchingAgain() {
+        var gate = gate()
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(20)), .pauseForIdle)
+        gate.reassigned(at: start + .milliseconds(25))
+        XCTAssertEqual(gate.state, .fetching)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(44)), .none)
+    }
+
+    func testPollTimeoutEndsWhenTheGateMustAct() {
+        var gate = gate()
+        XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(5), ceiling: .milliseconds(100)), .milliseconds(15))
+        _ = gate.next(inFlight: 0, now: start + .milliseconds(20))
+        XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(22), ceiling: .milliseconds(100)), .milliseconds(8))
+        XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(40), ceiling: .milliseconds(100)), .milliseconds(1))
+    }
+
+    func testZeroIdleAfterNeverPauses() {
+        var gate = FetchGate(idleAfter: .zero, probeInterval: .milliseconds(10), maxInFlight: 10, now: start)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .seconds(60)), .none)
+        XCTAssertEqual(gate.pollTimeout(now: start, ceiling: .milliseconds(100)), .milliseconds(100))
+    }
+
+    func testStatisticsSumTheRequestCountsOfEveryBroker() {
+        let json = #"{"brokers":{"a":{"req":{"Produce":3,"Fetch":120,"ListOffsets":4}},"b":{"req":{"Fetch": 7,"ListOffsets":0}}},"topics":{"t":{"fetchq_cnt":9}}}"#
+        var statistics = FetchStatistics()
+        Array(json.utf8).withUnsafeBytes { statistics.update(fromStatistics: $0) }
+        XCTAssertEqual(statistics.fetchRequests, 127)
+        XCTAssertEqual(statistics.listOffsetsRequests, 4)
+    }
+}
