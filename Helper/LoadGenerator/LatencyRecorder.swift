@@ -10,6 +10,9 @@ final class LatencyRecorder: Sendable {
     }
 
     var summary: LatencySummary { LatencySummary(samples.withLock { $0 }) }
+
+    /// Every sample in milliseconds, in the order recorded.
+    var milliseconds: [Double] { samples.withLock { $0.map { Double($0) / 1000 } } }
 }
 
 struct LatencySummary: CustomStringConvertible {

@@ -40,6 +40,8 @@ struct QuietSpellCommand: AsyncParsableCommand {
         }
         let counts = tally.counts
         print("quiet-spell probes \(probes) after \(silence) s of silence each: delivered \(counts.delivered), lost \(counts.lost)")
+        print("server-ack latency: \(tally.serverAckLatency.summary)")
         print("end-to-end latency: \(tally.endToEndLatency.summary)")
+        print("each, in ms: " + tally.endToEndLatency.milliseconds.map { String(format: "%.1f", $0) }.joined(separator: " "))
     }
 }

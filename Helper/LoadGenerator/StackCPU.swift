@@ -91,13 +91,12 @@ struct CPUReport: CustomStringConvertible {
         var lines = ["process               idle %   load %   CPU ms/message"]
         for name in (Set(idle.keys).union(loaded.keys)).sorted() {
             lines.append(
-                String(
-                    format: "%-20@ %7.1f  %7.1f  %8.3f", name as NSString, idle[name] ?? 0, loaded[name] ?? 0,
-                    millisecondsPerMessage(name)))
+                name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(format: " %7.1f  %7.1f  %8.3f", idle[name] ?? 0, loaded[name] ?? 0, millisecondsPerMessage(name)))
         }
         let idleTotal = idle.values.reduce(0, +), loadedTotal = loaded.values.reduce(0, +)
         let total = messages > 0 ? loadedTotal / 100 * loadedSeconds * 1000 / Double(messages) : 0
-        lines.append(String(format: "%-20@ %7.1f  %7.1f  %8.3f", "all" as NSString, idleTotal, loadedTotal, total))
+        lines.append("all".padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %7.1f  %7.1f  %8.3f", idleTotal, loadedTotal, total))
         let path = Self.messagePath.map(millisecondsPerMessage).reduce(0, +)
         lines.append(String(format: "gateway + message-router + session-ms: %.3f ms of CPU per message", path))
         return lines.joined(separator: "\n")

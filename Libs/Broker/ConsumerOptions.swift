@@ -20,8 +20,8 @@ public struct ConsumerOptions: Sendable {
     /// answers an empty fetch at once, so an idle consumer that kept fetching would spin
     /// (FetchGate explains the design).
     public var idleFetchPause: Duration
-    /// How often an idle consumer asks for its partitions' end offsets; the most a record
-    /// waits for an idle consumer to notice it.
+    /// How often an idle consumer asks for its partitions' end offsets (twice as often in
+    /// its first second of quiet); the most a record waits for an idle consumer.
     public var idleProbeInterval: Duration
     /// How often librdkafka reports its statistics (request counts); zero turns them off.
     public var statisticsInterval: Duration
@@ -37,7 +37,7 @@ public struct ConsumerOptions: Sendable {
         maxPollIntervalMilliseconds: Int = 10000,
         alwaysFetchedTopics: Set<String> = [],
         idleFetchPause: Duration = .milliseconds(20),
-        idleProbeInterval: Duration = .milliseconds(10),
+        idleProbeInterval: Duration = .milliseconds(20),
         statisticsInterval: Duration = .seconds(1)
     ) {
         self.maxInFlight = maxInFlight

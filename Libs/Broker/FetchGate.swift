@@ -3,9 +3,11 @@
 /// librdkafka sends the next fetch as soon as the last one is answered and counts on the
 /// broker to hold an empty fetch for `fetch.wait.max.ms`. A broker that answers at once
 /// (the local noida-db) turns every idle consumer into a busy loop. So an idle consumer
-/// pauses its partitions and instead asks for their end offsets every `probeInterval`
-/// (one ListOffsets request): fetching resumes only when a partition has a record past
-/// what was handed out. Back-pressure pauses too, for its own reason (too much
+/// pauses its partitions and instead asks for their end offsets (one ListOffsets request)
+/// every `probeInterval`, twice as often during the first second of quiet (chat traffic
+/// comes in bursts): fetching resumes only when a partition has a record past what was
+/// handed out. Each probe costs a few thread wake-ups in the consumer and the broker, so
+/// the interval is what an idle stack costs. Back-pressure pauses too, for its own reason (too much
 /// unresolved); each is lifted on its own condition.
 ///
 /// Pure bookkeeping: the poll thread applies the actions it returns.
@@ -37,6 +39,9 @@ struct FetchGate {
     private(set) var state: State = .fetching
     private(set) var lastArrival: ContinuousClock.Instant
     private(set) var nextProbe: ContinuousClock.Instant
+    private var idleSince: ContinuousClock.Instant
+    /// How long after pausing probes come at half the interval.
+    static let quickProbePeriod: Duration = .seconds(1)
 
     init(idleAfter: Duration, probeInterval: Duration, maxInFlight: Int, now: ContinuousClock.Instant) {
         self.idleAfter = idleAfter
@@ -44,6 +49,7 @@ struct FetchGate {
         self.maxInFlight = maxInFlight
         self.lastArrival = now
         self.nextProbe = now
+        self.idleSince = now
     }
 
     /// A zero `idleAfter` turns idle pausing off (a broker that holds fetches needs none).
@@ -70,7 +76,8 @@ struct FetchGate {
             }
             if pausesWhenIdle, now - lastArrival >= idleAfter {
                 state = .idle
-                nextProbe = now + probeInterval
+                idleSince = now
+                nextProbe = now + currentProbeInterval(now: now)
                 return .pauseForIdle
             }
             return .none
@@ -81,9 +88,13 @@ struct FetchGate {
             return .resumeFromBackPressure
         case .idle:
             guard now >= nextProbe else { return .none }
-            nextProbe = now + probeInterval
+            nextProbe = now + currentProbeInterval(now: now)
             return .probe
         }
+    }
+
+    private func currentProbeInterval(now: ContinuousClock.Instant) -> Duration {
+        now - idleSince < Self.quickProbePeriod ? probeInterval / 2 : probeInterval
     }
 
     /// The probe's answer: true when fetching must resume (a partition has records past

@@ -44,8 +44,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "Milliseconds without a record before a consumer pauses fetching and probes end offsets instead; 0 never pauses. For brokers that answer empty fetches at once (the local one); Apache Kafka holds them, so 0 suits it (env KAFKA_IDLE_FETCH_PAUSE_MS).")
     public var kafkaIdleFetchPauseMs: Int = EnvironmentDefault.int("KAFKA_IDLE_FETCH_PAUSE_MS", 20)
 
-    @Option(help: "Milliseconds between an idle consumer's end-offset probes: the longest a record waits to be noticed (env KAFKA_IDLE_PROBE_INTERVAL_MS).")
-    public var kafkaIdleProbeIntervalMs: Int = EnvironmentDefault.int("KAFKA_IDLE_PROBE_INTERVAL_MS", 10)
+    @Option(help: "Milliseconds between an idle consumer's end-offset probes (half that in its first second of quiet): the longest a record waits to be noticed (env KAFKA_IDLE_PROBE_INTERVAL_MS).")
+    public var kafkaIdleProbeIntervalMs: Int = EnvironmentDefault.int("KAFKA_IDLE_PROBE_INTERVAL_MS", 20)
 
     @Option(help: "MongoDB connection string, TLS options included (env MONGO_URL).")
     public var mongoUrl: String = EnvironmentDefault.string("MONGO_URL", "mongodb://127.0.0.1:27017")
@@ -78,8 +78,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
         guard BrokerSecurity.SecurityProtocol(rawValue: kafkaSecurityProtocol) != nil else {
             throw ValidationError("--kafka-security-protocol must be plaintext, ssl, sasl_plaintext or sasl_ssl")
         }
-        guard kafkaIdleFetchPauseMs >= 0, (1...10_000).contains(kafkaIdleProbeIntervalMs) else {
-            throw ValidationError("--kafka-idle-fetch-pause-ms must be >= 0 and --kafka-idle-probe-interval-ms 1-10000")
+        guard kafkaIdleFetchPauseMs >= 0, (2...10_000).contains(kafkaIdleProbeIntervalMs) else {
+            throw ValidationError("--kafka-idle-fetch-pause-ms must be >= 0 and --kafka-idle-probe-interval-ms 2-10000")
         }
         guard (1...65535).contains(httpPort) else {
             throw ValidationError("--http-port must be between 1 and 65535")

@@ -18,20 +18,29 @@ final class FetchGateTests: XCTestCase {
         XCTAssertEqual(gate.state, .idle)
     }
 
-    func testAnIdleGateProbesEveryIntervalAndResumesOnlyOnNewRecords() {
+    func testAnIdleGateProbesAndResumesOnlyOnNewRecords() {
         var gate = gate()
         XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(20)), .pauseForIdle)
+        // The first second of quiet: every half interval (5 ms).
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(24)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(25)), .probe)
+        XCTAssertFalse(gate.probed(hasNewRecords: false, now: start + .milliseconds(25)))
+        XCTAssertEqual(gate.state, .idle)
         XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(29)), .none)
         XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(30)), .probe)
-        XCTAssertFalse(gate.probed(hasNewRecords: false, now: start + .milliseconds(30)))
-        XCTAssertEqual(gate.state, .idle)
-        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(35)), .none)
-        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(40)), .probe)
-        XCTAssertTrue(gate.probed(hasNewRecords: true, now: start + .milliseconds(40)))
+        XCTAssertTrue(gate.probed(hasNewRecords: true, now: start + .milliseconds(30)))
         XCTAssertEqual(gate.state, .fetching)
         // Resumed, it fetches for a whole quiet period before pausing again.
-        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(59)), .none)
-        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(60)), .pauseForIdle)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(49)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(50)), .pauseForIdle)
+    }
+
+    func testAfterASecondOfQuietProbesComeEveryInterval() {
+        var gate = gate()
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(20)), .pauseForIdle)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(1020)), .probe)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(1029)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(1030)), .probe)
     }
 
     func testBackPressurePausesAndResumesAtHalfTheLimit() {
@@ -54,7 +63,7 @@ final class FetchGateTests: XCTestCase {
         var gate = gate()
         XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(5), ceiling: .milliseconds(100)), .milliseconds(15))
         _ = gate.next(inFlight: 0, now: start + .milliseconds(20))
-        XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(22), ceiling: .milliseconds(100)), .milliseconds(8))
+        XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(22), ceiling: .milliseconds(100)), .milliseconds(3))
         XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(40), ceiling: .milliseconds(100)), .milliseconds(1))
     }
 

@@ -54,7 +54,7 @@ final class IdleFetchingTests: XCTestCase {
         }
         let median = latencies.sorted()[latencies.count / 2]
         // Without the wake-up after a resume each of the two consumer hops waited up to
-        // 1 s; with it a hop waits at most one probe interval (10 ms).
+        // 1 s; with it a hop waits at most one probe interval (20 ms).
         XCTAssertLessThan(median, .milliseconds(400), "latencies after a quiet spell: \(latencies)")
     }
 
