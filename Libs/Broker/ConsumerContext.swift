@@ -132,6 +132,8 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     }
 
     private func apply(_ action: FetchGate.Action, to gate: inout FetchGate, _ control: FetchControl) {
+        // Called on every poll: most calls have nothing to do and must stay cheap.
+        if action == .none { return }
         let assigned = assignment
         switch action {
         case .none:
