@@ -17,11 +17,8 @@ final class ConnectionDirectory: Sendable {
         var since: Int64
     }
 
-    /// A user's cached gateways, or (nil) a mark that an event changed them at
-    /// `loadedAt`: a lookup that started before the mark read the old state and must not
-    /// be cached (it would hide a fresh CONNECTED for the whole TTL).
     private struct Cached {
-        let gatewayURLs: [String]?
+        let gatewayURLs: [String]
         let loadedAt: ContinuousClock.Instant
     }
 
@@ -58,7 +55,7 @@ final class ConnectionDirectory: Sendable {
     /// write is under way are recorded together by the next one.
     func apply(_ event: ConnectionState) async throws {
         // Also after a failure: part of an unordered bulk write may have been applied.
-        defer { markChanged(event.user) }
+        defer { _ = cache.withLock { $0.removeValue(forKey: event.user) } }
         try await events.submit(event)
     }
 
@@ -94,35 +91,21 @@ final class ConnectionDirectory: Sendable {
     /// The distinct internal URLs of the gateways where the user has a socket.
     func gatewayURLs(of user: String) async throws -> [String] {
         let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[user] }), let urls = cached.gatewayURLs, now - cached.loadedAt < cacheTTL {
-            return urls
+        if let cached = cache.withLock({ $0[user] }), now - cached.loadedAt < cacheTTL {
+            return cached.gatewayURLs
         }
         let entries = try await collection.find(["user": .string(user)], as: Entry.self)
         var seen = Set<String>()
         let urls = entries.map(\.gatewayUrl).filter { seen.insert($0).inserted }
-        cache.withLock { cache in
-            if let current = cache[user], current.loadedAt > now { return }  // changed while reading
-            cache[user] = Cached(gatewayURLs: urls, loadedAt: now)
-        }
+        cache.withLock { $0[user] = Cached(gatewayURLs: urls, loadedAt: now) }
         return urls
-    }
-
-    private func markChanged(_ user: String) {
-        let now = ContinuousClock.now
-        cache.withLock { cache in
-            cache[user] = Cached(gatewayURLs: nil, loadedAt: now)
-            // Marks only matter while a lookup that started before them is running.
-            if cache.count > 50_000 {
-                cache = cache.filter { $0.value.gatewayURLs != nil || now - $0.value.loadedAt < .seconds(60) }
-            }
-        }
     }
 
     /// A gateway said the user has no socket there: stop asking it until the next event.
     func forget(_ gatewayURL: String, of user: String) {
         cache.withLock { cache in
-            guard let cached = cache[user], let urls = cached.gatewayURLs else { return }
-            cache[user] = Cached(gatewayURLs: urls.filter { $0 != gatewayURL }, loadedAt: cached.loadedAt)
+            guard let cached = cache[user] else { return }
+            cache[user] = Cached(gatewayURLs: cached.gatewayURLs.filter { $0 != gatewayURL }, loadedAt: cached.loadedAt)
         }
     }
 }
