@@ -62,7 +62,7 @@ struct GatewayCommand: AsyncParsableCommand {
         InternalSendRoutes(registry: registry, logger: logger).add(to: internalRouter)
         let internalApplication = environment.makeApplication(internalRouter.buildResponder())
 
-        try await environment.run([ProducerService(producer, topics: topics.allTopicNames), internalApplication, publicApplication])
+        try await environment.run([ProducerService(producer), internalApplication, publicApplication])
         await store.close()
     }
 }
