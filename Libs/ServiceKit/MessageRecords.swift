@@ -35,4 +35,10 @@ public enum RecordHeaders {
     /// connections got it but none acked it in time: persistence keeps it for the next
     /// connect instead of sending it straight back out.
     public static let unacknowledged = "unacknowledged"
+    /// Set by persistence on a stored copy it sends out because the recipient connected:
+    /// the timestamp (epoch ms) of that CONNECTED event. Kafka does not order records
+    /// across topics, so session-ms may read the copy before the event that made it; if
+    /// it has not yet applied a connection event of the recipient this recent, it waits
+    /// for one before it calls the recipient offline.
+    public static let recipientConnectedAt = "recipient-connected-at"
 }

@@ -10,15 +10,16 @@ import Synchronization
 /// until then a stored message waits for the recipient's next connect or `GET /messages`,
 /// as it would without this.
 final class ConnectedUsers: Sendable {
-    private let connections = Mutex<[String: Set<String>]>([:])
+    /// Per user, each open connection with the timestamp of its CONNECTED event.
+    private let connections = Mutex<[String: [String: UInt64]]>([:])
 
     func apply(_ event: ConnectionState) {
         connections.withLock { connections in
             switch event.state {
             case .connected:
-                connections[event.user, default: []].insert(Self.key(of: event))
+                connections[event.user, default: [:]][Self.key(of: event)] = event.timestamp
             case .disconnected:
-                connections[event.user]?.remove(Self.key(of: event))
+                connections[event.user]?.removeValue(forKey: Self.key(of: event))
                 if connections[event.user]?.isEmpty == true { connections.removeValue(forKey: event.user) }
             }
         }
@@ -29,7 +30,8 @@ final class ConnectedUsers: Sendable {
         "\(event.gateway)/\(event.connectionId)"
     }
 
-    func isConnected(_ user: String) -> Bool {
-        connections.withLock { $0[user] != nil }
+    /// When the user's newest open connection connected (epoch ms); nil when none is open.
+    func connectedAt(_ user: String) -> UInt64? {
+        connections.withLock { $0[user]?.values.max() }
     }
 }

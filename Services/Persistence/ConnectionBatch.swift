@@ -10,8 +10,8 @@ struct ConnectionBatch {
     /// Every user with a CONNECTED event, once, in the order of their first one, with that
     /// event's record: its track id is what the user's redelivery logs under. One
     /// redelivery covers a user who connected several times in the batch, since each
-    /// would publish the same stored messages.
-    private(set) var connecting: [(user: String, record: ConsumedMessage)] = []
+    /// would publish the same stored messages. `connectedAt` is that event's timestamp.
+    private(set) var connecting: [(user: String, record: ConsumedMessage, connectedAt: UInt64)] = []
 
     init(_ records: [ConsumedMessage]) {
         var seen: Set<String> = []
@@ -29,7 +29,7 @@ struct ConnectionBatch {
             }
             events.append((record, event))
             if event.state == .connected, seen.insert(event.user).inserted {
-                connecting.append((event.user, record))
+                connecting.append((event.user, record, event.timestamp))
             }
         }
     }

@@ -80,13 +80,14 @@ final class OfflineWriter: Service, Sendable {
     private func publishToConnectedRecipients(_ written: Zip2Sequence<[ConsumedMessage], [OfflineEvent]>) async {
         let missed = written.compactMap { record, event -> StoredMessage? in
             guard case .store(let stored) = event, record.headers.value(for: RecordHeaders.storedCopy) != "true",
-                record.headers.value(for: RecordHeaders.unacknowledged) != "true", connectedUsers.isConnected(stored.recipient)
+                record.headers.value(for: RecordHeaders.unacknowledged) != "true",
+                connectedUsers.connectedAt(stored.recipient) != nil
             else { return nil }
             return stored
         }
         guard !missed.isEmpty else { return }
         do {
-            try await publisher.publish(missed)
+            try await publisher.publish(missed, recipientConnectedAt: connectedUsers.connectedAt)
             metrics.redelivered.increment(by: missed.count)
         } catch {
             // They stay stored: the next connect or `GET /messages` still finds them.

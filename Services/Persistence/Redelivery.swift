@@ -91,7 +91,9 @@ final class Redelivery: Service, Sendable {
     /// service began shutting down first. Users are looked up a slice at a time (see
     /// `OfflineStore.usersPerLookup`), and a slice's redeliveries go out before the next
     /// lookup; a failed step is retried on its own, not with the steps that succeeded.
-    private func redeliverStoredMessages(to connecting: [(user: String, record: ConsumedMessage)]) async -> Bool {
+    private func redeliverStoredMessages(
+        to connecting: [(user: String, record: ConsumedMessage, connectedAt: UInt64)]
+    ) async -> Bool {
         for start in stride(from: 0, to: connecting.count, by: OfflineStore.usersPerLookup) {
             let slice = connecting[start..<min(start + OfflineStore.usersPerLookup, connecting.count)]
             let users = slice.map(\.user)
@@ -99,9 +101,12 @@ final class Redelivery: Service, Sendable {
                 let withMessages = await retrying(
                     "redelivery lookup", logger: logger, { try await recipientsWithStoredMessages(among: users) })
             else { return false }
-            for (user, record) in slice where withMessages.contains(user) {
+            for (user, record, connectedAt) in slice where withMessages.contains(user) {
                 let log = logger.tracking(TrackId.of(record))
-                guard await retrying("redelivery", logger: log, { try await redeliver(to: user, logger: log) }) else {
+                guard
+                    await retrying(
+                        "redelivery", logger: log, { try await redeliver(to: user, connectedAt: connectedAt, logger: log) })
+                else {
                     return false
                 }
             }
@@ -116,13 +121,13 @@ final class Redelivery: Service, Sendable {
 
     /// Publishes every stored message of `user` in listing order and waits until the broker
     /// holds all of them.
-    func redeliver(to user: String, logger: Logger) async throws {
+    func redeliver(to user: String, connectedAt: UInt64?, logger: Logger) async throws {
         var deliveries: [Delivery] = []
         var cursor: PageCursor?
         repeat {
             queries.add(1, ordering: .relaxed)
             let page = try await store.page(of: user, after: cursor, limit: Self.pageSize)
-            deliveries += try await publisher.enqueue(page.messages)
+            deliveries += try await publisher.enqueue(page.messages, recipientConnectedAt: { _ in connectedAt })
             cursor = page.next
         } while cursor != nil
         for delivery in deliveries {

@@ -28,6 +28,9 @@ final class ConnectionDirectory: Sendable {
     private let collection: DocumentCollection
     private let cacheTTL: Duration
     private let cache = Mutex<[String: Cached]>([:])
+    /// The newest connection event this instance applied per user (its timestamp, epoch ms):
+    /// tells a stored copy whether the CONNECTED that sent it out was seen yet.
+    private let appliedEvents = Mutex<(latest: [String: UInt64], pruneAt: Int)>(([:], ConnectionDirectory.appliedEventsLimit))
     /// A burst of connects (a gateway restarting, clients reconnecting after an outage)
     /// brings thousands of events within seconds; one write each would keep the database
     /// busy for minutes and hold up deliveries, so they are written in batches.
@@ -54,9 +57,39 @@ final class ConnectionDirectory: Sendable {
     /// Returns once the event is durably recorded, or throws. Events that arrive while a
     /// write is under way are recorded together by the next one.
     func apply(_ event: ConnectionState) async throws {
-        // Also after a failure: part of an unordered bulk write may have been applied.
-        defer { _ = cache.withLock { $0.removeValue(forKey: event.user) } }
+        // Also after a failure: part of an unordered bulk write may have been applied, and
+        // a delivery waiting for this event must not wait on.
+        defer {
+            _ = cache.withLock { $0.removeValue(forKey: event.user) }
+            noteApplied(event)
+        }
         try await events.submit(event)
+    }
+
+    /// Whether this instance applied a connection event of `user` from `timestamp` (epoch
+    /// ms) or later.
+    func hasAppliedEvent(of user: String, since timestamp: UInt64) -> Bool {
+        appliedEvents.withLock { ($0.latest[user] ?? 0) >= timestamp }
+    }
+
+    /// The next lookup of `user` reads the database.
+    func invalidate(_ user: String) {
+        _ = cache.withLock { $0.removeValue(forKey: user) }
+    }
+
+    /// Entries are only needed while a stored copy sent on a connect may still be in
+    /// flight: past this many users, the ones older than ten minutes go (and if most are
+    /// newer, the next pruning waits until the map has doubled, so it stays rare).
+    static let appliedEventsLimit = 50_000
+
+    private func noteApplied(_ event: ConnectionState) {
+        appliedEvents.withLock { applied in
+            applied.latest[event.user] = max(applied.latest[event.user] ?? 0, event.timestamp)
+            guard applied.latest.count > applied.pruneAt else { return }
+            let cutoff = UInt64(max(0, Date().timeIntervalSince1970 * 1000 - 600_000))
+            applied.latest = applied.latest.filter { $0.value >= cutoff }
+            applied.pruneAt = max(Self.appliedEventsLimit, applied.latest.count * 2)
+        }
     }
 
     /// One operation per connection, for its last event in the batch, which is the state

@@ -23,6 +23,10 @@ actor DeliveryCoordinator {
         let trackId: String
         /// Persistence holds a copy that the ack must delete.
         let hasStoredCopy: Bool
+        /// A stored copy sent out because the recipient connected: that event's timestamp.
+        let recipientConnectedAt: UInt64?
+        /// This message already waited once for the recipient's connection event.
+        var awaitedConnection = false
         var attempt = 0
         var ackTimer: Task<Void, Never>?
         /// How long this attempt's ack timer was extended because reading lagged behind.
@@ -43,11 +47,18 @@ actor DeliveryCoordinator {
     private var chainTails: [String: (id: Int, task: Task<Void, Never>)] = [:]
     private var chainCounter = 0
     private var readingLag = ReadingLag()
+    /// Per user, stored copies that found no connection before the CONNECTED that sent
+    /// them out was applied here, in the order they were tried, with the timer that ends
+    /// their wait.
+    private var awaitingConnection: [String: (keys: [AckKey], timer: Task<Void, Never>)] = [:]
 
     private let deliveredCounter = Counter(label: "session_messages_delivered_total")
     private let offlineCounter = Counter(label: "session_messages_stored_offline_total")
     private let retryCounter = Counter(label: "session_delivery_retries_total")
     private let lateAckCounter = Counter(label: "session_late_acks_total")
+    private let awaitingGauge = Gauge(label: "session_deliveries_awaiting_connection")
+    private let waitsEndedByEvent = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "event")])
+    private let waitsEndedByTimeout = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "timeout")])
 
     init(
         consumer: BrokerConsumer, producer: BrokerProducer, directory: ConnectionDirectory, gateways: GatewayDispatcher,
@@ -96,7 +107,8 @@ actor DeliveryCoordinator {
         }
         pending[key] = Pending(
             records: [record], recipient: key.user, message: message, trackId: trackId,
-            hasStoredCopy: record.headers.value(for: RecordHeaders.storedCopy) == "true")
+            hasStoredCopy: record.headers.value(for: RecordHeaders.storedCopy) == "true",
+            recipientConnectedAt: record.headers.value(for: RecordHeaders.recipientConnectedAt).flatMap { UInt64($0) })
         chain(for: key.user) { [self] in await self.attempt(key) }
     }
 
@@ -118,10 +130,70 @@ actor DeliveryCoordinator {
         if written {
             log.debug("pushed", metadata: ["recipient": "\(key.user)", "id": "\(key.messageId)", "attempt": "\(attempt)"])
             armAckTimer(key, attempt: attempt, after: options.ackTimeout(attempt: attempt))
+        } else if let connectedAt = current.recipientConnectedAt, !current.awaitedConnection,
+            !directory.hasAppliedEvent(of: key.user, since: connectedAt)
+        {
+            awaitConnection(key)
         } else {
             pending.removeValue(forKey: key)
             await storeOffline(current, reachedRecipient: false)
         }
+    }
+
+    /// Kafka orders records within a partition only: the stored copy can be read before
+    /// the CONNECTED on `user-connection-state` that made persistence send it. Calling the
+    /// recipient offline then would put it back in storage until the next connect, so it
+    /// waits for that event (or `connectionWait`, then looks the user up afresh).
+    private func awaitConnection(_ key: AckKey) {
+        // Nothing reached the recipient: this was not a delivery attempt.
+        pending[key]?.attempt -= 1
+        pending[key]?.awaitedConnection = true
+        if awaitingConnection[key.user] != nil {
+            awaitingConnection[key.user]?.keys.append(key)
+        } else {
+            let timer = Task { [self, wait = options.connectionWait] in
+                try? await Task.sleep(for: wait)
+                if !Task.isCancelled { await self.connectionWaitTimedOut(key.user) }
+            }
+            awaitingConnection[key.user] = ([key], timer)
+        }
+        recordAwaitingCount()
+    }
+
+    /// After a connection event of `user` was applied: tries again what it was waited for.
+    private func connectionEventApplied(_ user: String) {
+        guard let waiting = awaitingConnection[user] else { return }
+        let (ready, still) = waiting.keys.reduce(into: ([AckKey](), [AckKey]())) { split, key in
+            let connectedAt = pending[key]?.recipientConnectedAt ?? 0
+            if directory.hasAppliedEvent(of: user, since: connectedAt) { split.0.append(key) } else { split.1.append(key) }
+        }
+        if still.isEmpty {
+            waiting.timer.cancel()
+            awaitingConnection.removeValue(forKey: user)
+        } else {
+            awaitingConnection[user]?.keys = still
+        }
+        waitsEndedByEvent.increment(by: ready.count)
+        retry(ready, of: user)
+    }
+
+    private func connectionWaitTimedOut(_ user: String) {
+        guard let waiting = awaitingConnection.removeValue(forKey: user) else { return }
+        waitsEndedByTimeout.increment(by: waiting.keys.count)
+        // The event may have been applied by another instance: read the directory itself.
+        directory.invalidate(user)
+        retry(waiting.keys, of: user)
+    }
+
+    private func retry(_ keys: [AckKey], of user: String) {
+        recordAwaitingCount()
+        for key in keys {
+            chain(for: user) { [self] in await self.attempt(key) }
+        }
+    }
+
+    private func recordAwaitingCount() {
+        awaitingGauge.record(awaitingConnection.values.reduce(0) { $0 + $1.keys.count })
     }
 
     private func armAckTimer(_ key: AckKey, attempt: Int, after wait: Duration) {
@@ -194,6 +266,7 @@ actor DeliveryCoordinator {
             logger.tracking(trackId).error("could not record a connection event", metadata: ["reason": "\(error)"])
         }
         consumer.resolve(record)
+        connectionEventApplied(event.user)
     }
 
     /// Produces and resolves `records` once the broker has it; a failure leaves them

@@ -21,14 +21,24 @@ struct SessionOptions: ParsableArguments {
     @Option(help: "Calls open at once to one gateway; messages arriving meanwhile go in the next call (env GATEWAY_CALLS_IN_FLIGHT).")
     var gatewayCallsInFlight: Int = EnvironmentDefault.int("GATEWAY_CALLS_IN_FLIGHT", 2)
 
+    @Option(
+        help: """
+            How long a stored copy sent on a connect waits for that CONNECTED to reach this service \
+            before the recipient counts as offline, in ms (env CONNECTION_WAIT_MS).
+            """)
+    var connectionWaitMs: Int = EnvironmentDefault.int("CONNECTION_WAIT_MS", 5000)
+
     mutating func validate() throws {
         guard ackTimeoutMs >= 10 else { throw ValidationError("--ack-timeout-ms must be at least 10") }
         guard maxDeliveryAttempts >= 1 else { throw ValidationError("--max-delivery-attempts must be at least 1") }
         guard retryBackoff >= 1 else { throw ValidationError("--retry-backoff must be at least 1") }
         guard gatewayTimeoutMs >= 10 else { throw ValidationError("--gateway-timeout-ms must be at least 10") }
         guard gatewayBatchSize >= 1 else { throw ValidationError("--gateway-batch-size must be at least 1") }
+        guard connectionWaitMs >= 0 else { throw ValidationError("--connection-wait-ms must not be negative") }
         guard gatewayCallsInFlight >= 1 else { throw ValidationError("--gateway-calls-in-flight must be at least 1") }
     }
+
+    var connectionWait: Duration { .milliseconds(connectionWaitMs) }
 
     func ackTimeout(attempt: Int) -> Duration {
         var milliseconds = ackTimeoutMs

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import TestSupport
 import XCTest
@@ -73,26 +72,7 @@ final class IdleFetchingTests: XCTestCase {
         try await counters(named: "broker_fetch_requests_total")
     }
 
-    /// One counter from each consumer service's /metrics, summed over its labels.
-    static func counters(named name: String) async throws -> [String: Double] {
-        var values: [String: Double] = [:]
-        for (service, port) in try servicePorts() where consumerServices.contains(service) {
-            let response = try await HTTPClient.shared.execute(
-                HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(5))
-            let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
-            values[service] = text.split(separator: "\n")
-                .filter { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
-                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
-                .reduce(0, +)
-        }
-        return values
-    }
-
-    private static func servicePorts() throws -> [(String, Int)] {
-        try TestStack.environment("VARTALAP_TEST_SERVICE_PORTS").split(separator: ",").compactMap { entry in
-            let parts = entry.split(separator: "=")
-            guard parts.count == 2, let port = Int(parts[1]) else { return nil }
-            return (String(parts[0]), port)
-        }
+    private static func counters(named name: String) async throws -> [String: Double] {
+        try await ServiceMetrics.values(named: name, of: consumerServices)
     }
 }

@@ -50,6 +50,21 @@ import Testing
         }
     }
 
+    @Test func itTellsWhetherAConnectionEventOfAUserFromAGivenTimeWasApplied() async throws {
+        try await withDirectory { directory, _ in
+            let connected = Self.event(.connected, "c1", user: "ann")
+            #expect(!directory.hasAppliedEvent(of: "ann", since: connected.timestamp))
+            try await directory.apply(connected)
+            #expect(directory.hasAppliedEvent(of: "ann", since: connected.timestamp))
+            #expect(!directory.hasAppliedEvent(of: "ann", since: connected.timestamp + 1), "a later connect is not seen yet")
+            #expect(!directory.hasAppliedEvent(of: "bob", since: connected.timestamp), "events are per user")
+            var disconnected = Self.event(.disconnected, "c1", user: "ann")
+            disconnected.timestamp += 5
+            try await directory.apply(disconnected)
+            #expect(directory.hasAppliedEvent(of: "ann", since: connected.timestamp + 1), "a later disconnect counts too")
+        }
+    }
+
     @Test func aBurstOfConnectsIsRecordedInFarFewerWritesThanEvents() async throws {
         try await withDirectory { directory, connections in
             try await applyConcurrently((0..<2000).map { Self.event(.connected, "c\($0)") }, to: directory)
