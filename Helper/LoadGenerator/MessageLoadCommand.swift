@@ -35,6 +35,7 @@ struct MessageLoadCommand: AsyncParsableCommand {
         let socketURL = websocketUrl ?? publicUrl.replacingOccurrences(of: "http", with: "ws", options: .anchored) + "/wss/?format=text&ack=true"
 
         let cpu = stackRunDir.isEmpty ? nil : StackCPU(runDirectory: stackRunDir)
+        if let cpu { print("stack: \(cpu.replicas.map { "\($0) instance(s) of every service" } ?? "replica count not recorded")") }
         var idle: [String: Double] = [:]
         if let cpu, idleSeconds > 0 {
             print("sampling the stack's idle CPU for \(idleSeconds) s")

@@ -11,6 +11,12 @@ struct StackCPU {
     let runDirectory: String
     private static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
 
+    /// How many instances of every service the stack runs (`stack up --replicas`).
+    var replicas: Int? {
+        (try? String(contentsOfFile: runDirectory + "/replicas", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     /// The stack's processes by name, from their pid files.
     func processes() -> [String: Int32] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: runDirectory)) ?? []
@@ -82,6 +88,12 @@ struct CPUReport: CustomStringConvertible {
     /// The services whose CPU is what one message costs on its way (issue #14's sum).
     static let messagePath = ["ws-gateway", "message-router", "session-ms"]
 
+    /// `session-ms-2` -> `session-ms`; names without an instance number stay as they are.
+    static func service(of process: String) -> String {
+        guard let dash = process.lastIndex(of: "-"), Int(process[process.index(after: dash)...]) != nil else { return process }
+        return String(process[..<dash])
+    }
+
     func millisecondsPerMessage(_ name: String) -> Double {
         guard messages > 0, let percent = loaded[name] else { return 0 }
         return percent / 100 * loadedSeconds * 1000 / Double(messages)
@@ -97,7 +109,9 @@ struct CPUReport: CustomStringConvertible {
         let idleTotal = idle.values.reduce(0, +), loadedTotal = loaded.values.reduce(0, +)
         let total = messages > 0 ? loadedTotal / 100 * loadedSeconds * 1000 / Double(messages) : 0
         lines.append("all".padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %7.1f  %7.1f  %8.3f", idleTotal, loadedTotal, total))
-        let path = Self.messagePath.map(millisecondsPerMessage).reduce(0, +)
+        // Every instance of each service on the path (`ws-gateway-1`, `ws-gateway-2`, ...).
+        let path = loaded.keys.filter { Self.messagePath.contains(Self.service(of: $0)) }.map(millisecondsPerMessage)
+            .reduce(0, +)
         lines.append(String(format: "gateway + message-router + session-ms: %.3f ms of CPU per message", path))
         return lines.joined(separator: "\n")
     }

@@ -5,8 +5,10 @@ import XCTest
 /// The test stack's service processes, for tests that crash them: pids from the stack's
 /// run directory, `kill -9`, and waiting for the stack's supervisor to restart them.
 enum StackProcesses {
+    /// `service` is an instance (`session-ms-2`) or a service name, meaning its first instance.
     static func pid(of service: String) throws -> Int32? {
-        let pidFile = try TestStack.environment("VARTALAP_TEST_STACK_DIR") + "/run/\(service).pid"
+        let instance = service.last?.isNumber == true ? service : "\(service)-1"
+        let pidFile = try TestStack.environment("VARTALAP_TEST_STACK_DIR") + "/run/\(instance).pid"
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return nil }
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }

@@ -161,7 +161,7 @@ def message_while_away(alice, bob):
 
 def reconnect_after_gateway_crash(alice, bob):
     run_dir = Path(support.environment("VARTALAP_TEST_STACK_DIR")) / "run"
-    pid = int((run_dir / "ws-gateway.pid").read_text())
+    pid = int((run_dir / "ws-gateway-1.pid").read_text())
     os.kill(pid, 9)
     # The stack's supervisor restarts the gateway; the pages notice and come back.
     for person in (alice, bob):
