@@ -117,7 +117,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             }
         }
         let deadline = condition.withLock { Date().addingTimeInterval(drainTimeout.timeInterval) }
-        waitUntilResolved(nil, deadline: deadline)
+        drain(rk, control, until: deadline)
         commit(rk, watermarksDue(in: nil), synchronously: true)
         // Leaving the group runs the revoke callback (nothing left in flight by now).
         rd_kafka_consumer_close(rk)
@@ -129,6 +129,27 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             return stopped
         }
         for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits for what was handed out to resolve before the final commit. Polling goes on
+    /// for the always-fetched topics only: what is in flight may wait for exactly those
+    /// records (session-ms's deliveries for their client acks), which a drain that stopped
+    /// polling would never see, so they would all be handed out again after the restart.
+    /// Records of other topics that still arrive are not handed out (nor committed).
+    private func drain(_ rk: OpaquePointer, _ control: FetchControl, until deadline: Date) {
+        let assigned = assignment
+        let kept = assigned.filter { options.alwaysFetchedTopics.contains($0.topic) }
+        pause(assigned.subtracting(kept), control)
+        resume(kept, control)
+        while condition.withLock({ watermarks.inFlight }) > 0, Date() < deadline {
+            guard let message = rd_kafka_consumer_poll(rk, 50) else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            if let topic = message.pointee.rkt.map({ String(cString: rd_kafka_topic_name($0)) }),
+                options.alwaysFetchedTopics.contains(topic)
+            {
+                _ = hand(message, from: rk)
+            }
+        }
     }
 
     private func apply(_ action: FetchGate.Action, to gate: inout FetchGate, _ control: FetchControl) {

@@ -10,14 +10,19 @@ import ServiceKit
 struct ClientSessions: Sendable {
     let intake: MessageIntake
     let registry: ConnectionRegistry
+    let acks: AwaitedAcks
     let events: ConnectionEvents
     let rateLimitPerSecond: Int
     let logger: Logger
     private let openConnections = Gauge(label: "gateway_open_connections")
 
-    init(intake: MessageIntake, registry: ConnectionRegistry, events: ConnectionEvents, rateLimitPerSecond: Int, logger: Logger) {
+    init(
+        intake: MessageIntake, registry: ConnectionRegistry, acks: AwaitedAcks, events: ConnectionEvents, rateLimitPerSecond: Int,
+        logger: Logger
+    ) {
         self.intake = intake
         self.registry = registry
+        self.acks = acks
         self.events = events
         self.rateLimitPerSecond = rateLimitPerSecond
         self.logger = logger
@@ -55,7 +60,9 @@ struct ClientSessions: Sendable {
         let outcome: MessageIntake.Outcome
         switch intake.decode(bytes, format: connection.format, user: connection.user) {
         case .failure(let rejection): outcome = intake.reject(rejection, user: connection.user)
-        case .success(let message): outcome = await intake.enqueue(message, trackId: TrackId.make())
+        case .success(let message):
+            outcome = await intake.enqueue(message, trackId: TrackId.make())
+            if case .clientAck = outcome { acks.acknowledged(message.id, by: connection.user) }
         }
         switch outcome {
         case .rejected(let errorFrame):

@@ -35,6 +35,8 @@ struct GatewayCommand: AsyncParsableCommand {
         let intake = MessageIntake(
             producer: producer, topics: topics, gatewayId: gatewayId, maxMessageBytes: gateway.maxMessageBytes, logger: logger)
         let registry = ConnectionRegistry()
+        let acks = AwaitedAcks()
+        let drain = GatewayDrain(acks: acks, logger: logger)
         let events = ConnectionEvents(
             producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayURL: internalURL,
             logger: logger)
@@ -42,13 +44,14 @@ struct GatewayCommand: AsyncParsableCommand {
         // Messages up to 4x the message limit are read and refused with an error frame;
         // larger ones close that socket with 1009.
         let sessions = ClientSessions(
-            intake: intake, registry: registry, events: events, rateLimitPerSecond: gateway.rateLimitPerSecond, logger: logger)
+            intake: intake, registry: registry, acks: acks, events: events, rateLimitPerSecond: gateway.rateLimitPerSecond,
+            logger: logger)
         let webSocket = WebSocketRoutes(
             authenticate: authenticate,
             settings: WebSocketFrameHandler.Settings(
                 maxMessageBytes: gateway.maxMessageBytes * 4, rateLimitPerSecond: gateway.rateLimitPerSecond,
                 rateLimitBurst: gateway.rateLimitBurst),
-            actions: sessions.actions, logger: logger)
+            actions: sessions.actions, drain: drain, logger: logger)
         let publicRouter = Router()
         RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100).add(to: publicRouter)
         let publicApplication = Application(
@@ -59,10 +62,12 @@ struct GatewayCommand: AsyncParsableCommand {
             logger: logger)
 
         let internalRouter = environment.makeRouter()
-        InternalSendRoutes(registry: registry, logger: logger).add(to: internalRouter)
+        InternalSendRoutes(registry: registry, acks: acks, drain: drain, logger: logger).add(to: internalRouter)
         let internalApplication = environment.makeApplication(internalRouter.buildResponder())
 
-        try await environment.run([ProducerService(producer), internalApplication, publicApplication])
+        // Shut down in reverse: the drain first, then the sockets close (DISCONNECTED events
+        // need the producer, which goes last).
+        try await environment.run([ProducerService(producer), internalApplication, publicApplication, drain])
         await store.close()
     }
 }

@@ -10,6 +10,8 @@ import ServiceKit
 /// answer says per message whether any socket took it.
 struct InternalSendRoutes: Sendable {
     let registry: ConnectionRegistry
+    let acks: AwaitedAcks
+    let drain: GatewayDrain
     let logger: Logger
 
     func add<Context: RequestContext>(to router: Router<Context>) {
@@ -27,8 +29,11 @@ struct InternalSendRoutes: Sendable {
     /// sockets rather than one round trip to each socket's event loop per message. Writes
     /// to one socket keep request order.
     func deliver(_ deliveries: [GatewayDeliveryAPI.Delivery]) async -> [GatewayDeliveryAPI.Outcome] {
+        // Stopping: what is not written yet goes to offline storage, not to sockets that
+        // are about to close.
+        if drain.isDraining { return deliveries.map { _ in .noConnection } }
         var connectionsByUser: [String: [ClientConnection]] = [:]
-        var started: [[EventLoopFuture<Void>]?] = []
+        var started: [(message: ChatMessage, user: String, writes: [EventLoopFuture<Void>])?] = []
         started.reserveCapacity(deliveries.count)
         for delivery in deliveries {
             guard let message = try? ChatMessage(protobuf: delivery.message) else {
@@ -37,17 +42,18 @@ struct InternalSendRoutes: Sendable {
             }
             let connections = connectionsByUser[delivery.user] ?? registry.connections(of: delivery.user)
             connectionsByUser[delivery.user] = connections
-            started.append(connections.compactMap { $0.startDelivery(message) })
+            started.append((message, delivery.user, connections.compactMap { $0.startDelivery(message) }))
         }
         var results: [GatewayDeliveryAPI.Outcome] = []
         results.reserveCapacity(deliveries.count)
-        for writes in started {
-            guard let writes else {
+        for delivery in started {
+            guard let delivery else {
                 results.append(.error)
                 continue
             }
             var written = false
-            for write in writes where (try? await write.get()) != nil { written = true }
+            for write in delivery.writes where (try? await write.get()) != nil { written = true }
+            if written { acks.written(delivery.message.id, to: delivery.user) }
             results.append(written ? .written : .noConnection)
         }
         return results

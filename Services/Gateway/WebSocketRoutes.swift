@@ -18,12 +18,14 @@ struct WebSocketRoutes: Sendable {
     let authenticate: @Sendable (HTTPFields) async throws -> String?
     let settings: WebSocketFrameHandler.Settings
     let actions: SocketActions
+    let drain: GatewayDrain
     let logger: Logger
 
     func verdict(on head: HTTPRequestHead) async -> Verdict {
         let uri = URI(head.uri)
         guard uri.path == "/wss" || uri.path == "/wss/" else { return .refuse(.notFound, "no WebSocket at \(uri.path)") }
         guard head.method == .GET else { return .refuse(.methodNotAllowed, "a WebSocket upgrade is a GET") }
+        guard !drain.isDraining else { return .refuse(.serviceUnavailable, "this gateway is stopping; connect again") }
         let user: String?
         do {
             user = try await authenticate(Self.fields(of: head.headers))

@@ -30,6 +30,8 @@ final class ConnectionDirectory: Sendable {
     private let cache = Mutex<[String: Cached]>([:])
     /// The newest connection event this instance applied per user (its timestamp, epoch ms):
     /// tells a stored copy whether the CONNECTED that sent it out was seen yet.
+    /// When each gateway URL was last found gone.
+    private let goneGateways = Mutex<[String: Date]>([:])
     private let appliedEvents = Mutex<(latest: [String: UInt64], pruneAt: Int)>(([:], ConnectionDirectory.appliedEventsLimit))
     /// A burst of connects (a gateway restarting, clients reconnecting after an outage)
     /// brings thousands of events within seconds; one write each would keep the database
@@ -133,6 +135,31 @@ final class ConnectionDirectory: Sendable {
         cache.withLock { $0[user] = Cached(gatewayURLs: urls, loadedAt: now) }
         return urls
     }
+
+    /// The gateway at `gatewayURL` refused a connection: its process is gone, and the
+    /// sockets it held with it. Removes every entry it recorded before now (a restart
+    /// at the same URL records new ones, which stay) from the database and the cache.
+    /// Returns how many were removed, or nil when another caller did it in the last
+    /// `goneGatewayInterval` (a dead gateway fails many deliveries at once).
+    func gatewayGone(_ gatewayURL: String, now: Date = Date()) async throws -> Int? {
+        let due = goneGateways.withLock { gone in
+            if let last = gone[gatewayURL], now.timeIntervalSince(last) < Self.goneGatewayInterval { return false }
+            gone[gatewayURL] = now
+            return true
+        }
+        guard due else { return nil }
+        let before = Int64(now.timeIntervalSince1970 * 1000)
+        let removed = try await collection.deleteMany(["gatewayUrl": .string(gatewayURL), "since": ["$lt": .int64(before)]])
+        cache.withLock { cache in
+            for (user, cached) in cache where cached.gatewayURLs.contains(gatewayURL) {
+                cache[user] = Cached(gatewayURLs: cached.gatewayURLs.filter { $0 != gatewayURL }, loadedAt: cached.loadedAt)
+            }
+        }
+        return removed
+    }
+
+    /// How often a gone gateway's entries are removed at most.
+    static let goneGatewayInterval: TimeInterval = 1
 
     /// A gateway said the user has no socket there: stop asking it until the next event.
     func forget(_ gatewayURL: String, of user: String) {

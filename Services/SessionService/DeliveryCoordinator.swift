@@ -56,6 +56,7 @@ actor DeliveryCoordinator {
     private let offlineCounter = Counter(label: "session_messages_stored_offline_total")
     private let retryCounter = Counter(label: "session_delivery_retries_total")
     private let lateAckCounter = Counter(label: "session_late_acks_total")
+    private let gatewaysGoneCounter = Counter(label: "session_gateways_gone_total")
     private let awaitingGauge = Gauge(label: "session_deliveries_awaiting_connection")
     private let waitsEndedByEvent = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "event")])
     private let waitsEndedByTimeout = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "timeout")])
@@ -122,9 +123,12 @@ actor DeliveryCoordinator {
         let urls = (try? await directory.gatewayURLs(of: key.user)) ?? []
         var written = false
         for url in urls {
-            let outcome = await gateways.send(entry.message.protobufData(), to: key.user, at: url)
-            if outcome == .written { written = true }
-            if outcome == .noConnection { directory.forget(url, of: key.user) }
+            switch await gateways.send(entry.message.protobufData(), to: key.user, at: url) {
+            case .answered(.written): written = true
+            case .answered(.noConnection): directory.forget(url, of: key.user)
+            case .gatewayGone: await gatewayGone(url, log: log)
+            case .answered(.error), .failed: break
+            }
         }
         guard let current = pending[key], current.attempt == attempt else { return }
         if written {
@@ -137,6 +141,20 @@ actor DeliveryCoordinator {
         } else {
             pending.removeValue(forKey: key)
             await storeOffline(current, reachedRecipient: false)
+        }
+    }
+
+    /// A gateway that died published no DISCONNECTED for its sockets: the directory
+    /// forgets them all at once, so no delivery tries it again (a restarted gateway at
+    /// the same URL announces its new sockets with CONNECTED events).
+    private func gatewayGone(_ url: String, log: Logger) async {
+        do {
+            if let forgotten = try await directory.gatewayGone(url) {
+                gatewaysGoneCounter.increment()
+                log.warning("gateway refuses connections, forgot its sockets", metadata: ["gateway": "\(url)", "sockets": "\(forgotten)"])
+            }
+        } catch {
+            log.warning("could not forget a gone gateway's sockets", metadata: ["gateway": "\(url)", "reason": "\(error)"])
         }
     }
 

@@ -12,7 +12,7 @@ import Synchronization
 /// Order per user is kept by the caller: the delivery coordinator waits for one message's
 /// outcome before it hands over that user's next one.
 final class GatewayDispatcher: Sendable {
-    private typealias Lane = GroupCommit<GatewayDeliveryAPI.Delivery, GatewayDeliveryAPI.Outcome>
+    private typealias Lane = GroupCommit<GatewayDeliveryAPI.Delivery, PushOutcome>
 
     private let client: GatewayClient
     private let maxBatch: Int
@@ -31,12 +31,12 @@ final class GatewayDispatcher: Sendable {
         lanes.withLock { $0.values.reduce(0) { $0 + $1.batchesWritten } }
     }
 
-    /// The gateway's answer for this one message.
-    func send(_ message: Data, to user: String, at gatewayURL: String) async -> GatewayDeliveryAPI.Outcome {
+    /// What pushing this one message came to.
+    func send(_ message: Data, to user: String, at gatewayURL: String) async -> PushOutcome {
         let delivery = GatewayDeliveryAPI.Delivery(user: user, message: message)
-        // The client turns every failure into `.error` outcomes, so submit throws only if
-        // the answers were miscounted.
-        return (try? await lane(for: gatewayURL).submit(delivery)) ?? .error
+        // The client turns every failure into outcomes, so submit throws only if the
+        // answers were miscounted.
+        return (try? await lane(for: gatewayURL).submit(delivery)) ?? .failed
     }
 
     private func lane(for gatewayURL: String) -> Lane {

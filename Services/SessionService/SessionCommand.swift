@@ -31,7 +31,7 @@ struct SessionCommand: AsyncParsableCommand {
             logger: logger,
             // Acks resolve deliveries in flight: back-pressure must never stop reading them.
             options: common.consumerOptions(alwaysFetchedTopics: [topics.clientAckTopic]))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = GatewayClient.makeHTTPClient()
         let coordinator = DeliveryCoordinator(
             consumer: consumer, producer: producer, directory: directory,
             gateways: GatewayDispatcher(

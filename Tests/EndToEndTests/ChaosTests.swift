@@ -8,60 +8,10 @@ import XCTest
 /// crash). At the end every server-acked message has reached every recipient; duplicates
 /// (same id) and the longest delivery stall are reported.
 final class ChaosTests: XCTestCase {
-    /// A user whose sockets come and go: everything any of them received counts.
-    private final class ChaosUser: Sendable {
-        let name: String
-        let key: String
-        private let sockets = Mutex<[ChatClient]>([])
-
-        init(name: String, key: String) {
-            self.name = name
-            self.key = key
-        }
-
-        var current: ChatClient? { sockets.withLock { $0.last } }
-
-        func connect() async throws {
-            let socket = try await ChatClient.connect(name, key: key)
-            sockets.withLock { $0.append(socket) }
-        }
-
-        /// Reconnects once the gateway is back.
-        func reconnect() async throws {
-            try await eventually(timeout: .seconds(60), "\(name) to reconnect") {
-                guard self.current?.isClosed ?? true else { return true }
-                return (try? await self.connect()) != nil
-            }
-        }
-
-        var received: [String] { sockets.withLock { $0.flatMap { $0.messages.compactMap(\.id) } } }
-        var serverAcked: Set<String> { sockets.withLock { Set($0.flatMap { $0.frames.filter(\.isServerAck).compactMap(\.id) }) } }
-        func closeAll() { sockets.withLock { $0.forEach { $0.close() } } }
-    }
-
-    /// Watches total deliveries and keeps the longest time without any.
-    private final class StallWatch: Sendable {
-        private let state = Mutex((count: 0, lastProgress: ContinuousClock.now, longest: Duration.zero))
-
-        func observe(_ count: Int) {
-            state.withLock { state in
-                let now = ContinuousClock.now
-                if count > state.count {
-                    state.longest = max(state.longest, now - state.lastProgress)
-                    state.count = count
-                    state.lastProgress = now
-                }
-            }
-        }
-
-        var count: Int { state.withLock { $0.count } }
-        var longest: Duration { state.withLock { $0.longest } }
-    }
-
     func testEveryServiceKilledInTurnUnderLoadLosesNoServerAckedMessage() async throws {
-        func login(_ prefix: String) async throws -> ChaosUser {
+        func login(_ prefix: String) async throws -> ReconnectingUser {
             let name = TestStack.uniqueUser(prefix)
-            return ChaosUser(name: name, key: try await TestStack.login(name))
+            return ReconnectingUser(name: name, key: try await TestStack.login(name))
         }
         let sender = try await login("sender"), recipient = try await login("recipient")
         let groupSender = try await login("gsender"), memberB = try await login("member"), memberC = try await login("member")
@@ -115,11 +65,4 @@ final class ChaosTests: XCTestCase {
             XCTAssertTrue(try StackProcesses.isRunning(service), "\(service) is running again")
         }
     }
-}
-
-/// A stop flag the load task polls.
-private final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    var isSet: Bool { value.load(ordering: .relaxed) }
-    func set() { value.store(true, ordering: .relaxed) }
 }

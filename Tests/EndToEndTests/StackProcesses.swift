@@ -28,6 +28,28 @@ enum StackProcesses {
         return victim
     }
 
+    /// SIGTERM: the graceful stop a rolling restart uses. Returns once the process is gone.
+    static func terminate(_ service: String, within timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let victim = try XCTUnwrap(try pid(of: service))
+        XCTAssertEqual(kill(victim, SIGTERM), 0)
+        try await eventually(timeout: timeout, "\(service) to stop after SIGTERM") { isGone(victim) }
+        return victim
+    }
+
+    /// Starts one more instance (`session-ms-3`) as `stack start-service` does, outside the
+    /// supervisor's list; returns once it is ready.
+    static func startExtraInstance(_ instance: String) throws {
+        let stack = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Deployment/local/stack")
+        let process = Process()
+        process.executableURL = stack
+        process.arguments = ["start-service", instance]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "stack start-service \(instance) failed")
+    }
+
     /// The stack's supervisor starts a new process, as a restart policy would.
     static func waitForRestart(of service: String, replacing victim: Int32) async throws {
         try await eventually("the supervisor to restart \(service)") {

@@ -7,9 +7,12 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOEmbedded
+import NIOPosix
+import ServiceLifecycle
 import NIOWebSocket
 import ServiceKit
 @testable import SessionService
+import Synchronization
 import XCTest
 
 /// session-ms's dispatcher against the gateway's real internal `/send`, over HTTP on
@@ -20,7 +23,7 @@ final class BatchedSendTests: XCTestCase {
         try await gateway.run { url, http in
             let dispatcher = GatewayDispatcher(
                 client: GatewayClient(http: http, timeout: .seconds(10)), maxBatch: 500, maxCallsInFlight: 2)
-            let outcomes = await withTaskGroup(of: (String, Int, GatewayDeliveryAPI.Outcome).self) { group in
+            let outcomes = await withTaskGroup(of: (String, Int, PushOutcome).self) { group in
                 for user in gateway.users + ["nobody"] {
                     for index in 0..<50 {
                         group.addTask {
@@ -33,10 +36,10 @@ final class BatchedSendTests: XCTestCase {
             }
             XCTAssertEqual(outcomes.count, 21 * 50 + 1)
             for user in gateway.users {
-                for index in 0..<50 { XCTAssertEqual(outcomes["\(user)/\(index)"], .written, "\(user)/\(index)") }
+                for index in 0..<50 { XCTAssertEqual(outcomes["\(user)/\(index)"], .answered(.written), "\(user)/\(index)") }
             }
-            for index in 0..<50 { XCTAssertEqual(outcomes["nobody/\(index)"], .noConnection) }
-            XCTAssertEqual(outcomes["garbage/0"], .error)
+            for index in 0..<50 { XCTAssertEqual(outcomes["nobody/\(index)"], .answered(.noConnection)) }
+            XCTAssertEqual(outcomes["garbage/0"], .answered(.error))
 
             let calls = dispatcher.callsMade
             XCTAssertLessThan(calls, 100, "1,051 deliveries should have shared calls, made \(calls)")
@@ -53,7 +56,7 @@ final class BatchedSendTests: XCTestCase {
             let dispatcher = GatewayDispatcher(client: GatewayClient(http: http, timeout: .seconds(10)))
             for index in 0..<3 {
                 let outcome = await dispatcher.send(Self.message(index, to: "alice"), to: "alice", at: url)
-                XCTAssertEqual(outcome, .written)
+                XCTAssertEqual(outcome, .answered(.written))
             }
             let calls = dispatcher.callsMade
             XCTAssertEqual(calls, 3)
@@ -62,16 +65,57 @@ final class BatchedSendTests: XCTestCase {
         }
     }
 
-    func testAnUnreachableGatewayAnswersErrorForEveryDelivery() async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let dispatcher = GatewayDispatcher(client: GatewayClient(http: http, timeout: .seconds(1)))
-        // Nothing listens on port 9 here; the HTTP client retries the refused connection until
-        // the timeout.
+    func testAGatewayThatRefusesConnectionsIsGoneForEveryDeliveryAtOnce() async throws {
+        let http = GatewayClient.makeHTTPClient()
+        let dispatcher = GatewayDispatcher(client: GatewayClient(http: http, timeout: .seconds(10)))
+        // Nothing listens on port 9 here. The answer must come from the refusal, not from
+        // the 10 s timeout (AsyncHTTPClient's default retries connecting until then).
+        let started = ContinuousClock.now
         async let first = dispatcher.send(Self.message(0, to: "alice"), to: "alice", at: "http://127.0.0.1:9")
         async let second = dispatcher.send(Self.message(1, to: "bob"), to: "bob", at: "http://127.0.0.1:9")
         let outcomes = await [first, second]
-        XCTAssertEqual(outcomes, [.error, .error])
+        XCTAssertEqual(outcomes, [.gatewayGone, .gatewayGone])
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5), "the refusal waited for the timeout")
         try await http.shutdown()
+    }
+
+    func testAGatewayThatDoesNotAnswerInTimeIsNotTakenForGone() async throws {
+        // A listener that accepts and never answers: alive but stuck.
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try XCTUnwrap(server.localAddress?.port)
+        let http = GatewayClient.makeHTTPClient()
+        let dispatcher = GatewayDispatcher(client: GatewayClient(http: http, timeout: .milliseconds(300)))
+        let outcome = await dispatcher.send(Self.message(0, to: "alice"), to: "alice", at: "http://127.0.0.1:\(port)")
+        XCTAssertEqual(outcome, .failed)
+        try await http.shutdown()
+        try await server.close()
+    }
+
+    func testAStoppingGatewayTakesNoDeliveriesAndWaitsForTheAcksOfWhatItWrote() async throws {
+        let gateway = try await TestGateway(users: ["alice"], drainTimeout: .seconds(30))
+        try await gateway.run { url, http in
+            let dispatcher = GatewayDispatcher(client: GatewayClient(http: http, timeout: .seconds(10)))
+            let first = await dispatcher.send(Self.message(0, to: "alice"), to: "alice", at: url)
+            XCTAssertEqual(first, .answered(.written))
+            XCTAssertEqual(gateway.acks.outstanding(within: .seconds(10)), 1)
+
+            let group = ServiceGroup(configuration: .init(services: [gateway.drain], logger: Logger(label: "test")))
+            let finished = StopFinished()
+            let stopping = Task {
+                try await group.run()
+                finished.value.store(true, ordering: .sequentiallyConsistent)
+            }
+            await group.triggerGracefulShutdown()
+            while !gateway.drain.isDraining { await Task.yield() }
+            let second = await dispatcher.send(Self.message(1, to: "alice"), to: "alice", at: url)
+            XCTAssertEqual(second, .answered(.noConnection), "a stopping gateway took a delivery")
+            XCTAssertFalse(finished.value.load(ordering: .sequentiallyConsistent), "the stop did not wait for the outstanding ack")
+
+            gateway.acks.acknowledged("m0-alice", by: "alice")
+            try await stopping.value
+            XCTAssertEqual(gateway.acks.outstanding(within: .seconds(10)), 0)
+        }
     }
 
     func testTheOneUserRequestFormIsStillAccepted() throws {
@@ -105,9 +149,13 @@ private struct TestGateway {
     let users: [String]
     let channels: [NIOAsyncTestingChannel]
     let registry = ConnectionRegistry()
+    let acks: AwaitedAcks
+    let drain: GatewayDrain
 
-    init(users: [String]) async throws {
+    init(users: [String], acks: AwaitedAcks = AwaitedAcks(), drainTimeout: Duration = .seconds(5)) async throws {
         self.users = users
+        self.acks = acks
+        drain = GatewayDrain(acks: acks, timeout: drainTimeout, logger: Logger(label: "test"))
         var channels: [NIOAsyncTestingChannel] = []
         for user in users {
             let channel = NIOAsyncTestingChannel()
@@ -122,7 +170,7 @@ private struct TestGateway {
 
     func run(_ body: @Sendable (_ url: String, _ http: HTTPClient) async throws -> Void) async throws {
         let router = Router()
-        InternalSendRoutes(registry: registry, logger: Logger(label: "test")).add(to: router)
+        InternalSendRoutes(registry: registry, acks: acks, drain: drain, logger: Logger(label: "test")).add(to: router)
         let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
@@ -135,4 +183,8 @@ private struct TestGateway {
         }
         try await http.shutdown()
     }
+}
+
+private final class StopFinished: Sendable {
+    let value = Atomic(false)
 }

@@ -50,6 +50,26 @@ import Testing
         }
     }
 
+    @Test func aGoneGatewaysSocketsAreForgottenButNotTheOnesItRecordedAfterwards() async throws {
+        try await withDirectory { directory, connections in
+            let dead = "http://gateway-1:9000", alive = "http://gateway-2:9000"
+            try await directory.apply(Self.event(.connected, "c1", user: "ann", gatewayURL: dead))
+            try await directory.apply(Self.event(.connected, "c2", user: "ann", gatewayURL: alive))
+            #expect(try await directory.gatewayURLs(of: "ann").sorted() == [dead, alive])  // cached now
+            // Found gone a while after those connects (their timestamp is 2023).
+            let goneAt = Date()
+            var restarted = Self.event(.connected, "c3", user: "bea", gatewayURL: dead)
+            restarted.timestamp = UInt64(goneAt.timeIntervalSince1970 * 1000) + 1
+            try await directory.apply(restarted)
+
+            #expect(try await directory.gatewayGone(dead, now: goneAt) == 1)
+            #expect(try await directory.gatewayURLs(of: "ann") == [alive], "the cache still lists the gone gateway")
+            #expect(try await connections.count(["_id": "c1"]) == 0)
+            #expect(try await connections.count(["_id": "c3"]) == 1, "a socket of the restarted gateway was removed")
+            #expect(try await directory.gatewayGone(dead, now: goneAt) == nil, "a second report within a second is not repeated")
+        }
+    }
+
     @Test func itTellsWhetherAConnectionEventOfAUserFromAGivenTimeWasApplied() async throws {
         try await withDirectory { directory, _ in
             let connected = Self.event(.connected, "c1", user: "ann")
