@@ -12,12 +12,13 @@ final class GatewayDrain: Service, Sendable {
     private let acks: AwaitedAcks
     /// Longest wait for outstanding acks.
     private let timeout: Duration
-    /// Acks of messages written longer ago than this are not waited for (session-ms has
-    /// retried them by then).
+    /// Acks of messages written longer ago than this are not waited for: clients ack
+    /// within a round trip, and some messages are never acked (a client that does not
+    /// ack server notifications), so the wait ends at most this long after the last write.
     private let ackPatience: Duration
     private let logger: Logger
 
-    init(acks: AwaitedAcks, timeout: Duration = .seconds(5), ackPatience: Duration = .seconds(10), logger: Logger) {
+    init(acks: AwaitedAcks, timeout: Duration = .seconds(5), ackPatience: Duration = .seconds(2), logger: Logger) {
         self.acks = acks
         self.timeout = timeout
         self.ackPatience = ackPatience

@@ -47,6 +47,7 @@ actor DeliveryCoordinator {
     private var chainTails: [String: (id: Int, task: Task<Void, Never>)] = [:]
     private var chainCounter = 0
     private var readingLag = ReadingLag()
+    private var storedCopyAcks = RecentStoredCopyAcks()
     /// Per user, stored copies that found no connection before the CONNECTED that sent
     /// them out was applied here, in the order they were tried, with the timer that ends
     /// their wait.
@@ -56,6 +57,7 @@ actor DeliveryCoordinator {
     private let offlineCounter = Counter(label: "session_messages_stored_offline_total")
     private let retryCounter = Counter(label: "session_delivery_retries_total")
     private let lateAckCounter = Counter(label: "session_late_acks_total")
+    private let repeatedCopyCounter = Counter(label: "session_stored_copies_already_acked_total")
     private let gatewaysGoneCounter = Counter(label: "session_gateways_gone_total")
     private let awaitingGauge = Gauge(label: "session_deliveries_awaiting_connection")
     private let waitsEndedByEvent = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "event")])
@@ -106,9 +108,17 @@ actor DeliveryCoordinator {
             pending[key]?.records.append(record)
             return
         }
+        let isStoredCopy = record.headers.value(for: RecordHeaders.storedCopy) == "true"
+        if isStoredCopy, let ack = storedCopyAcks.ack(for: RecentStoredCopyAcks.Key(user: key.user, messageId: key.messageId)) {
+            repeatedCopyCounter.increment()
+            chain(for: key.user) { [self] in
+                await self.handOn(ack, topic: self.topics.offlineMessageTopic, key: ack.source, trackId: trackId, resolving: [record])
+            }
+            return
+        }
         pending[key] = Pending(
             records: [record], recipient: key.user, message: message, trackId: trackId,
-            hasStoredCopy: record.headers.value(for: RecordHeaders.storedCopy) == "true",
+            hasStoredCopy: isStoredCopy,
             recipientConnectedAt: record.headers.value(for: RecordHeaders.recipientConnectedAt).flatMap { UInt64($0) })
         chain(for: key.user) { [self] in await self.attempt(key) }
     }
@@ -251,6 +261,7 @@ actor DeliveryCoordinator {
                 consumer.resolve(record)
                 return
             }
+            storedCopyAcks.record(ack, for: RecentStoredCopyAcks.Key(user: key.user, messageId: key.messageId))
         } else {
             lateAckCounter.increment()
         }
