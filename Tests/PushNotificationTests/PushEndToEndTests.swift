@@ -100,11 +100,15 @@ final class PushEndToEndTests: XCTestCase {
             }
         }
 
-        // The stack's own instance logged the same pushes.
+        // The stack's own instances (push-notification-1, ...) logged the same pushes.
         let stackDirectory = try XCTUnwrap(ProcessInfo.processInfo.environment["VARTALAP_TEST_STACK_DIR"])
-        let log = URL(fileURLWithPath: stackDirectory).appendingPathComponent("logs/push-notification.log")
+        let logs = URL(fileURLWithPath: stackDirectory).appendingPathComponent("logs")
         try await eventually("the stack's push-notification to log bob's pushes") {
-            let lines = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n")
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? [])
+                .filter { $0.hasPrefix("push-notification-") && $0.hasSuffix(".log") }
+            let lines = files.flatMap { file in
+                ((try? String(contentsOf: logs.appendingPathComponent(file), encoding: .utf8)) ?? "").split(separator: "\n")
+            }
             return lines.filter { $0.contains("log provider") && $0.contains(#""user":"\#(bob)""#) }.count >= 4
         }
     }
