@@ -67,7 +67,9 @@ struct GatewayCommand: AsyncParsableCommand {
 
         // Shut down in reverse: the drain first, then the sockets close (DISCONNECTED events
         // need the producer, which goes last).
-        try await environment.run([ProducerService(producer), internalApplication, publicApplication, drain])
+        try await environment.run([
+            ProducerService(producer, topics: topics.allTopicNames), internalApplication, publicApplication, drain,
+        ])
         await store.close()
     }
 }

@@ -38,7 +38,7 @@ struct GroupRouterCommand: AsyncParsableCommand {
         let application = environment.makeApplication(environment.makeRouter().buildResponder())
         // Stopped in reverse order: the consumer drains while the resolver and producer still run.
         do {
-            try await environment.run([ProducerService(producer), resolver, application, consumerService])
+            try await environment.run([ProducerService(producer, topics: topics.allTopicNames), resolver, application, consumerService])
         } catch {
             try? await http.shutdown()
             await database.close()

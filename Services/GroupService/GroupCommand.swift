@@ -39,7 +39,7 @@ struct GroupCommand: AsyncParsableCommand {
         ).add(to: router)
         GroupActionRoute(operations: operations).add(to: router)
         let application = environment.makeApplication(router.buildResponder())
-        try await environment.run([ProducerService(producer), application])
+        try await environment.run([ProducerService(producer, topics: topics.allTopicNames), application])
         await database.close()
     }
 }

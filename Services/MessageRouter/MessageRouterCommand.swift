@@ -29,6 +29,6 @@ struct MessageRouterCommand: AsyncParsableCommand {
         }
         let application = environment.makeApplication(environment.makeRouter().buildResponder())
         // Stopped in reverse order: the consumer drains while the resolver and producer still run.
-        try await environment.run([ProducerService(producer), resolver, application, consumerService])
+        try await environment.run([ProducerService(producer, topics: topics.allTopicNames), resolver, application, consumerService])
     }
 }

@@ -43,7 +43,7 @@ struct PersistenceCommand: AsyncParsableCommand {
             to: router, verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: logger))
         let application = environment.makeApplication(router.buildResponder())
         // Stopped in reverse order: the consumer drains while the workers and producer still run.
-        try await environment.run([ProducerService(producer), workers.writer, workers.redelivery, application, consumerService])
+        try await environment.run([ProducerService(producer, topics: topics.allTopicNames), workers.writer, workers.redelivery, application, consumerService])
         await database.close()
     }
 }

@@ -68,7 +68,7 @@ struct ProfileCommand: AsyncParsableCommand {
         // The HTTP client must be shut down on every way out, a failed start included
         // (e.g. the port is taken): dropping it unshut is a crash in debug builds.
         do {
-            try await environment.run([ProducerService(producer), application])
+            try await environment.run([ProducerService(producer, topics: topics.allTopicNames), application])
         } catch {
             try? await http.shutdown()
             await store.close()

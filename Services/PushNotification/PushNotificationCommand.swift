@@ -49,7 +49,7 @@ struct PushNotificationCommand: AsyncParsableCommand {
             }
             let application = environment.makeApplication(environment.makeRouter().buildResponder())
             // Stopped in reverse order: the consumer drains while the queue still pushes.
-            try await environment.run([ProducerService(producer), queue, application, consumerService])
+            try await environment.run([ProducerService(producer, topics: topics.allTopicNames), queue, application, consumerService])
         } catch {
             logger.critical("push-notification stopped", metadata: ["reason": "\(error)"])
             try? await http.shutdown()

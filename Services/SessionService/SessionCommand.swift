@@ -44,7 +44,7 @@ struct SessionCommand: AsyncParsableCommand {
         let application = environment.makeApplication(environment.makeRouter().buildResponder())
         // The HTTP client must be shut down on every path, a failed start included.
         do {
-            try await environment.run([ProducerService(producer), consumerService, application])
+            try await environment.run([ProducerService(producer, topics: topics.allTopicNames), consumerService, application])
         } catch {
             try? await http.shutdown()
             throw error

@@ -153,9 +153,13 @@ private final class TrafficRun: Sendable {
     struct Outcome: CustomStringConvertible {
         let serverAcked: Int
         let duplicates: Int
+        /// One-to-one messages that arrived before an earlier one from the same sender
+        /// (first copies only): redelivery from storage after a failover can overtake.
+        let outOfOrder: Int
         let longestStall: Duration
         var description: String {
-            "\(serverAcked) messages server-acked, all delivered; \(duplicates) duplicates (same id); longest stall \(longestStall)"
+            "\(serverAcked) messages server-acked, all delivered; \(duplicates) duplicates (same id); "
+                + "\(outOfOrder) one-to-one messages out of order; longest stall \(longestStall)"
         }
     }
 
@@ -204,6 +208,18 @@ private final class TrafficRun: Sendable {
 
     var duplicates: Int { (recipients + members).reduce(0) { $0 + $1.duplicates } }
 
+    var outOfOrder: Int {
+        zip(senders, recipients).reduce(0) { total, pair in
+            var seen = Set<String>(), latest = -1, inversions = 0
+            for id in pair.1.received where id.hasPrefix("direct-\(pair.0.name)-") && seen.insert(id).inserted {
+                let tick = Int(id.split(separator: "-").last ?? "") ?? 0
+                if tick < latest { inversions += 1 }
+                latest = max(latest, tick)
+            }
+            return total + inversions
+        }
+    }
+
     var everyone: [ReconnectingUser] { senders + recipients + [groupSender] + members }
 
     func reconnectEveryone() async throws {
@@ -219,7 +235,7 @@ private final class TrafficRun: Sendable {
                 && members.allSatisfy { groupSender.serverAcked.isSubset(of: Set($0.received)) }
         }
         let serverAcked = senders.reduce(groupSender.serverAcked.count) { $0 + $1.serverAcked.count }
-        return Outcome(serverAcked: serverAcked, duplicates: duplicates, longestStall: watch.longest)
+        return Outcome(serverAcked: serverAcked, duplicates: duplicates, outOfOrder: outOfOrder, longestStall: watch.longest)
     }
 
     func closeAll() {
