@@ -153,24 +153,24 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     }
 
     private func apply(_ action: FetchGate.Action, to gate: inout FetchGate, _ control: FetchControl) {
-        // Called on every poll: most calls have nothing to do and must stay cheap.
-        if action == .none { return }
-        let assigned = assignment
+        // Called on every poll: most calls have nothing to do and must stay cheap, so the
+        // assignment (behind the lock) is read only in the arms that act.
         switch action {
         case .none:
-            break
+            return
         case .pauseForBackPressure:
-            pause(assigned.filter { !options.alwaysFetchedTopics.contains($0.topic) }, control)
+            pause(assignment.filter { !options.alwaysFetchedTopics.contains($0.topic) }, control)
         case .resumeFromBackPressure:
-            resume(assigned, control)
+            resume(assignment, control)
         case .pauseForIdle:
-            pause(assigned, control)
+            pause(assignment, control)
             condition.withLock {
                 fetchStatistics.idlePauses += 1
                 fetchStatistics.isIdle = true
             }
         case .probe:
             condition.withLock { fetchStatistics.probes += 1 }
+            let assigned = assignment
             if gate.probed(hasNewRecords: hasNewRecords(assigned, control), now: .now) {
                 resume(assigned, control)
                 condition.withLock { fetchStatistics.isIdle = false }
