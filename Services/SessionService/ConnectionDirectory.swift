@@ -1,6 +1,7 @@
 import ChatProtocol
 import DocumentStore
 import Foundation
+import ServiceKit
 import Synchronization
 
 /// Which gateways hold a socket of each user, persisted so a restart of session-ms does
@@ -32,7 +33,8 @@ final class ConnectionDirectory: Sendable {
     /// tells a stored copy whether the CONNECTED that sent it out was seen yet.
     /// When each gateway URL was last found gone.
     private let goneGateways = Mutex<[String: Date]>([:])
-    private let appliedEvents = Mutex<(latest: [String: UInt64], pruneAt: Int)>(([:], ConnectionDirectory.appliedEventsLimit))
+    /// Only needed while a stored copy sent on a connect may still be in flight.
+    private let appliedEvents = Mutex(RecentEntries<String, UInt64>(keptFor: .seconds(600), pruneThreshold: 50_000))
     /// A burst of connects (a gateway restarting, clients reconnecting after an outage)
     /// brings thousands of events within seconds; one write each would keep the database
     /// busy for minutes and hold up deliveries, so they are written in batches.
@@ -71,7 +73,7 @@ final class ConnectionDirectory: Sendable {
     /// Whether this instance applied a connection event of `user` from `timestamp` (epoch
     /// ms) or later.
     func hasAppliedEvent(of user: String, since timestamp: UInt64) -> Bool {
-        appliedEvents.withLock { ($0.latest[user] ?? 0) >= timestamp }
+        appliedEvents.withLock { ($0.value(for: user) ?? 0) >= timestamp }
     }
 
     /// The next lookup of `user` reads the database.
@@ -79,18 +81,9 @@ final class ConnectionDirectory: Sendable {
         _ = cache.withLock { $0.removeValue(forKey: user) }
     }
 
-    /// Entries are only needed while a stored copy sent on a connect may still be in
-    /// flight: past this many users, the ones older than ten minutes go (and if most are
-    /// newer, the next pruning waits until the map has doubled, so it stays rare).
-    static let appliedEventsLimit = 50_000
-
     private func noteApplied(_ event: ConnectionState) {
         appliedEvents.withLock { applied in
-            applied.latest[event.user] = max(applied.latest[event.user] ?? 0, event.timestamp)
-            guard applied.latest.count > applied.pruneAt else { return }
-            let cutoff = UInt64(max(0, Date().timeIntervalSince1970 * 1000 - 600_000))
-            applied.latest = applied.latest.filter { $0.value >= cutoff }
-            applied.pruneAt = max(Self.appliedEventsLimit, applied.latest.count * 2)
+            applied.set(max(applied.value(for: event.user) ?? 0, event.timestamp), for: event.user)
         }
     }
 

@@ -47,7 +47,11 @@ actor DeliveryCoordinator {
     private var chainTails: [String: (id: Int, task: Task<Void, Never>)] = [:]
     private var chainCounter = 0
     private var readingLag = ReadingLag()
-    private var storedCopyAcks = RecentStoredCopyAcks()
+    /// Acks of stored copies from the last minute. Persistence can send one stored message
+    /// twice: once when it is stored while its recipient is connected, again on the next
+    /// CONNECTED if that comes before the first copy's ack deleted it. A copy of an acked
+    /// message is not pushed again; its ack is handed on once more so the stored copy goes.
+    private var storedCopyAcks = RecentEntries<AckKey, ChatMessage>(keptFor: .seconds(60), pruneThreshold: 10_000)
     /// Per user, stored copies that found no connection before the CONNECTED that sent
     /// them out was applied here, in the order they were tried, with the timer that ends
     /// their wait.
@@ -109,7 +113,7 @@ actor DeliveryCoordinator {
             return
         }
         let isStoredCopy = record.headers.value(for: RecordHeaders.storedCopy) == "true"
-        if isStoredCopy, let ack = storedCopyAcks.ack(for: RecentStoredCopyAcks.Key(user: key.user, messageId: key.messageId)) {
+        if isStoredCopy, let ack = storedCopyAcks.value(for: key) {
             repeatedCopyCounter.increment()
             chain(for: key.user) { [self] in
                 await self.handOn(ack, topic: self.topics.offlineMessageTopic, key: ack.source, trackId: trackId, resolving: [record])
@@ -261,7 +265,7 @@ actor DeliveryCoordinator {
                 consumer.resolve(record)
                 return
             }
-            storedCopyAcks.record(ack, for: RecentStoredCopyAcks.Key(user: key.user, messageId: key.messageId))
+            storedCopyAcks.set(ack, for: key)
         } else {
             lateAckCounter.increment()
         }
