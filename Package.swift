@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
         .library(name: "ServiceKit", targets: ["ServiceKit"]),
         .library(name: "Auth", targets: ["Auth"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
         .executable(name: "vartalap-admin", targets: ["VartalapAdmin"]),
         .executable(name: "profile-ms", targets: ["ProfileService"]),
         .executable(name: "session-ms", targets: ["SessionService"]),
@@ -42,12 +44,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
+        // MARK: C modules: the only code that sees librdkafka and libmongoc, used only by
+        // the two wrapper libraries (Broker, DocumentStore).
         .systemLibrary(
             name: "CRdKafka", path: "Libs/CRdKafka", pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(
             name: "CMongoC", path: "Libs/CMongoC", pkgConfig: "libmongoc-1.0",
             providers: [.apt(["libmongoc-dev", "libbson-dev"])]),
+
+        // MARK: Libraries
         .target(
             name: "Broker",
             dependencies: [
@@ -65,11 +71,19 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Libs/ChatProtocol",
             exclude: ["vartalap.proto"]),
+        // What services agree on between them: topics, record headers, track ids, the
+        // gateway's internal delivery API.
+        .target(
+            name: "Contracts",
+            dependencies: ["Broker", .product(name: "Logging", package: "swift-log")],
+            path: "Libs/Contracts"),
+        // Process set-up every executable shares: options, logs, metrics, the service group.
         .target(
             name: "ServiceKit",
             dependencies: [
                 "Broker",
                 "ChatProtocol",
+                "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,60 +92,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Libs/ServiceKit"),
-        .executableTarget(
-            name: "VartalapAdmin",
-            dependencies: ["ServiceKit", "Broker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Helper/VartalapAdmin"),
-        .executableTarget(
-            name: "SessionService",
-            dependencies: [
-                "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            path: "Services/SessionService"),
-        .executableTarget(
-            name: "MessageRouter",
-            dependencies: [
-                "ServiceKit", "Broker", "ChatProtocol",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Services/MessageRouter"),
-        .executableTarget(
-            name: "Persistence",
-            dependencies: [
-                "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Services/Persistence"),
-        // Helpers shared by the test targets: waiting for conditions, topics, collectors, service processes.
+        // consume -> handle -> produce -> resolve, for every consumer service.
         .target(
-            name: "TestSupport",
-            dependencies: ["Broker", .product(name: "AsyncHTTPClient", package: "async-http-client")],
-            path: "Tests/Support"),
-        .testTarget(
-            name: "MessageRouterTests",
+            name: "Pipeline",
             dependencies: [
-                "MessageRouter", "TestSupport", "ServiceKit", "Broker", "ChatProtocol",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Broker", "Contracts", "ServiceKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Tests/MessageRouterTests"),
-        .testTarget(
-            name: "PersistenceTests",
-            dependencies: [
-                "Persistence", "TestSupport", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            path: "Tests/PersistenceTests"),
+            path: "Libs/Pipeline"),
         .target(
             name: "Auth",
             dependencies: [
@@ -142,8 +112,116 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Libs/Auth"),
-        // The benchmark tools (Docs/BENCHMARKS.md): message load, offline path, connection capacity,
-        // and the broker and database floors.
+        // The public REST API's JSON conventions: error shape, body decoding, error middleware.
+        .target(
+            name: "PublicAPI",
+            dependencies: ["Broker", "DocumentStore", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Libs/PublicAPI"),
+        // Groups, their membership rules and events: shared by group-ms and group-router.
+        .target(
+            name: "Groups",
+            dependencies: ["ChatProtocol", "DocumentStore"],
+            path: "Libs/Groups"),
+
+        // MARK: Services, one executable each
+        .executableTarget(
+            name: "Gateway",
+            dependencies: [
+                "Contracts", "ServiceKit", "Auth", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            ],
+            path: "Services/Gateway"),
+        .executableTarget(
+            name: "SessionService",
+            dependencies: [
+                "Contracts", "Pipeline", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Services/SessionService"),
+        .executableTarget(
+            name: "MessageRouter",
+            dependencies: [
+                "Contracts", "Pipeline", "ServiceKit", "Broker", "ChatProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/MessageRouter"),
+        .executableTarget(
+            name: "GroupRouter",
+            dependencies: [
+                "Contracts", "Pipeline", "Broker", "ChatProtocol", "DocumentStore", "Groups", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/GroupRouter"),
+        .executableTarget(
+            name: "Persistence",
+            dependencies: [
+                "Contracts", "Pipeline", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Persistence"),
+        .executableTarget(
+            name: "PushNotification",
+            dependencies: [
+                "Contracts", "Pipeline", "Broker", "ChatProtocol", "DocumentStore", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/PushNotification"),
+        .executableTarget(
+            name: "ProfileService",
+            dependencies: [
+                "Contracts", "Auth", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Services/ProfileService"),
+        .executableTarget(
+            name: "GroupService",
+            dependencies: [
+                "Contracts", "Auth", "Broker", "ChatProtocol", "DocumentStore", "Groups", "PublicAPI", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Services/GroupService"),
+
+        // MARK: Helpers: the admin CLI, and the benchmark tools of Docs/BENCHMARKS.md (message
+        // load, offline path, connection capacity, and the broker and database floors).
+        .executableTarget(
+            name: "VartalapAdmin",
+            dependencies: ["ServiceKit", "Broker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Helper/VartalapAdmin"),
         .executableTarget(
             name: "LoadGenerator",
             dependencies: [
@@ -157,22 +235,57 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Helper/LoadGenerator"),
-        .executableTarget(
-            name: "PushNotification",
+
+        // MARK: Tests
+        // Helpers shared by the test targets: waiting for conditions, topics, collectors, service processes.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Broker", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/Support"),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], path: "Tests/BrokerTests"),
+        .testTarget(
+            name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),
+        .testTarget(
+            name: "ChatProtocolTests", dependencies: ["ChatProtocol", "TestSupport"], path: "Tests/ChatProtocolTests"),
+        .testTarget(
+            name: "ServiceKitTests",
             dependencies: [
-                "Broker", "ChatProtocol", "DocumentStore", "ServiceKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "Contracts", "ServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
-            path: "Services/PushNotification"),
+            path: "Tests/ServiceKitTests"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], path: "Tests/PipelineTests"),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth", "DocumentStore", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/AuthTests"),
+        .testTarget(
+            name: "GroupTests",
+            dependencies: ["Groups", "ChatProtocol", "DocumentStore", "TestSupport"],
+            path: "Tests/GroupTests"),
+        .testTarget(
+            name: "MessageRouterTests",
+            dependencies: ["Contracts", "Pipeline", 
+                "MessageRouter", "TestSupport", "ServiceKit", "Broker", "ChatProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/MessageRouterTests"),
+        .testTarget(
+            name: "PersistenceTests",
+            dependencies: ["Contracts", "Pipeline", 
+                "Persistence", "TestSupport", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/PersistenceTests"),
         .testTarget(
             name: "PushNotificationTests",
-            dependencies: [
+            dependencies: ["Contracts", 
                 "PushNotification", "TestSupport", "Broker", "ChatProtocol", "DocumentStore", "ServiceKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -183,62 +296,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/PushNotificationTests"),
-        // Groups, their membership rules and events: shared by group-ms and group-router.
-        .target(
-            name: "Groups",
-            dependencies: ["ChatProtocol", "DocumentStore"],
-            path: "Libs/Groups"),
-        .executableTarget(
-            name: "GroupService",
-            dependencies: [
-                "Auth", "Broker", "ChatProtocol", "DocumentStore", "Groups", "PublicAPI", "ServiceKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ],
-            path: "Services/GroupService"),
-        .executableTarget(
-            name: "GroupRouter",
-            dependencies: [
-                "Broker", "ChatProtocol", "DocumentStore", "Groups", "ServiceKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Services/GroupRouter"),
-        .testTarget(
-            name: "GroupTests",
-            dependencies: ["Groups", "ChatProtocol", "DocumentStore", "TestSupport"],
-            path: "Tests/GroupTests"),
-        // The public REST API's JSON conventions: error shape, body decoding, error middleware.
-        .target(
-            name: "PublicAPI",
-            dependencies: ["Broker", "DocumentStore", .product(name: "Hummingbird", package: "hummingbird")],
-            path: "Libs/PublicAPI"),
-        .executableTarget(
-            name: "ProfileService",
-            dependencies: [
-                "Auth", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI", "ServiceKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            path: "Services/ProfileService"),
-        .testTarget(
-            name: "AuthTests",
-            dependencies: [
-                "Auth", "DocumentStore", "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            path: "Tests/AuthTests"),
         .testTarget(
             name: "ProfileServiceTests",
             dependencies: [
@@ -252,25 +309,10 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Tests/ProfileServiceTests"),
-        .executableTarget(
-            name: "Gateway",
-            dependencies: [
-                "ServiceKit", "Auth", "Broker", "ChatProtocol", "DocumentStore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-            ],
-            path: "Services/Gateway"),
         .testTarget(name: "SessionServiceTests", dependencies: ["SessionService", "ChatProtocol", "DocumentStore"], path: "Tests/SessionServiceTests"),
         .testTarget(
             name: "GatewayTests",
-            dependencies: [
+            dependencies: ["Contracts", 
                 "Gateway", "ChatProtocol", "SessionService", "ServiceKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -284,24 +326,12 @@ let package = Package(
             path: "Tests/GatewayTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: [
+            dependencies: ["Contracts", 
                 "Broker", "ChatProtocol", "ServiceKit", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/EndToEndTests"),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], path: "Tests/BrokerTests"),
-        .testTarget(
-            name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),
-        .testTarget(
-            name: "ChatProtocolTests", dependencies: ["ChatProtocol", "TestSupport"], path: "Tests/ChatProtocolTests"),
-        .testTarget(
-            name: "ServiceKitTests",
-            dependencies: [
-                "ServiceKit",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            path: "Tests/ServiceKitTests"),
     ]
 )

@@ -55,13 +55,13 @@ enum BrokerFloor {
         }
 
         let start = ContinuousClock.now
-        var deliveries: [Delivery] = []
+        var receipts: [ProduceReceipt] = []
         for index in 0..<count {
             let due = start + .microseconds(Int64(index) * 1_000_000 / Int64(rate))
             if due > ContinuousClock.now { try await Task.sleep(until: due) }
-            deliveries.append(try await producer.enqueue(topic: topic, key: nil, value: Data(String(Clock.microseconds()).utf8)))
+            receipts.append(try await producer.enqueue(topic: topic, key: nil, value: Data(String(Clock.microseconds()).utf8)))
         }
-        for delivery in deliveries { _ = try await delivery.report() }
+        for receipt in receipts { _ = try await receipt.stored() }
         let finished = await withTaskGroup(of: Bool.self) { group in
             group.addTask { await reader.value; return true }
             group.addTask { try? await Task.sleep(for: .seconds(30)); return false }

@@ -85,7 +85,7 @@ public final class BrokerConsumer: Sendable {
             let list = rd_kafka_topic_partition_list_new(1)
             defer { rd_kafka_topic_partition_list_destroy(list) }
             rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)
-            let result = rd_kafka_committed(handle.pointer, list, Int32(timeout.components.seconds * 1000))
+            let result = rd_kafka_committed(handle.pointer, list, timeout.timeoutMilliseconds)
             guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
                 throw BrokerError(.client, "committed: \(errorText(result))", code: result.rawValue)
             }

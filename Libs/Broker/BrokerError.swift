@@ -4,7 +4,7 @@ public struct BrokerError: Error, CustomStringConvertible, Sendable {
         /// A property librdkafka refused, or a handle it could not create.
         case configuration
         /// The broker did not accept a produced message (after librdkafka's own retries).
-        case delivery
+        case produce
         /// An admin request (e.g. create topics) failed.
         case admin
         /// The client was closed before the operation finished.

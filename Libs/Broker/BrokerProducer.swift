@@ -64,32 +64,32 @@ public final class BrokerProducer: Sendable {
     }
 
     /// Produces one record and waits for the broker's acknowledgement.
-    /// - Throws: `BrokerError` of kind `.delivery` when the broker refused it, `.closed`
+    /// - Throws: `BrokerError` of kind `.produce` when the broker refused it, `.closed`
     ///   after `close()`.
     @discardableResult
-    public func send(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) async throws -> DeliveryReport {
-        try await enqueue(topic: topic, key: key, value: value, headers: headers).report()
+    public func send(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) async throws -> RecordPosition {
+        try await enqueue(topic: topic, key: key, value: value, headers: headers).stored()
     }
 
     /// Hands one record to the client and returns without waiting for the broker.
     ///
     /// Records enqueued one after another keep that order in their partition (the
     /// idempotent producer keeps it across retries), so a caller can pipeline: enqueue in
-    /// order, then await each `Delivery` before acknowledging what it stands for.
+    /// order, then await each `ProduceReceipt` before acknowledging what it stands for.
     /// A full local queue is back-pressure: this waits (at most ~10 s) for room.
-    public func enqueue(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) async throws -> Delivery {
+    public func enqueue(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) async throws -> ProduceReceipt {
         for _ in 0..<2000 {
-            let delivery = Delivery()
-            guard let id = context.register(delivery) else { throw BrokerError(.closed, "producer is closed") }
+            let receipt = ProduceReceipt()
+            guard let id = context.register(receipt) else { throw BrokerError(.closed, "producer is closed") }
             let result = enqueue(topic: topic, key: key, value: value, headers: headers, id: id)
-            if result == RD_KAFKA_RESP_ERR_NO_ERROR { return delivery }
+            if result == RD_KAFKA_RESP_ERR_NO_ERROR { return receipt }
             context.forget(id)
             guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-                throw BrokerError(.delivery, errorText(result), code: result.rawValue)
+                throw BrokerError(.produce, errorText(result), code: result.rawValue)
             }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw BrokerError(.delivery, "local producer queue stayed full")
+        throw BrokerError(.produce, "local producer queue stayed full")
     }
 
     private func enqueue(topic: String, key: String?, value: Data, headers: [BrokerHeader], id: UInt) -> rd_kafka_resp_err_t {
@@ -115,7 +115,7 @@ public final class BrokerProducer: Sendable {
         return result
     }
 
-    /// Waits up to `timeout` for outstanding deliveries, then releases the client.
+    /// Waits up to `timeout` for outstanding receipts, then releases the client.
     /// Sends still unanswered fail with `.closed`.
     public func close(timeout: Duration = .seconds(10)) async {
         context.close()
@@ -128,31 +128,30 @@ public final class BrokerProducer: Sendable {
         }
         _ = try? await BlockingThread.run(name: "broker-producer-close") {
             for topic in topics { rd_kafka_topic_destroy(OpaquePointer(bitPattern: topic)) }
-            let milliseconds = Int32(timeout.components.seconds * 1000)
-            rd_kafka_flush(handle.pointer, milliseconds)
+            rd_kafka_flush(handle.pointer, timeout.timeoutMilliseconds)
             pollThread.stop()
-            context.failAll(BrokerError(.closed, "producer closed before delivery"))
+            context.failAll(BrokerError(.closed, "producer closed before the broker stored the record"))
             handle.destroy()
         }
     }
 }
 
-/// Matches delivery reports to their `Delivery` by a per-message id.
+/// Matches librdkafka's delivery reports to their `ProduceReceipt` by a per-message id.
 final class ProducerContext: KafkaClientContext, @unchecked Sendable {
     private struct State {
         var nextId: UInt = 1
-        var waiting: [UInt: Delivery] = [:]
+        var waiting: [UInt: ProduceReceipt] = [:]
         var closed = false
     }
 
     private let state = Mutex(State())
 
-    func register(_ delivery: Delivery) -> UInt? {
+    func register(_ receipt: ProduceReceipt) -> UInt? {
         state.withLock { state in
             guard !state.closed else { return nil }
             let id = state.nextId
             state.nextId += 1
-            state.waiting[id] = delivery
+            state.waiting[id] = receipt
             return id
         }
     }
@@ -170,18 +169,18 @@ final class ProducerContext: KafkaClientContext, @unchecked Sendable {
             defer { state.waiting.removeAll() }
             return Array(state.waiting.values)
         }
-        for delivery in waiting { delivery.complete(.failure(error)) }
+        for receipt in waiting { receipt.complete(.failure(error)) }
     }
 
     /// Called by librdkafka on the poll thread.
     func deliveryReport(_ message: rd_kafka_message_t) {
         let id = UInt(bitPattern: message._private)
-        guard let delivery = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }
+        guard let receipt = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }
         if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
             let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-            delivery.complete(.success(DeliveryReport(topic: topic, partition: message.partition, offset: message.offset)))
+            receipt.complete(.success(RecordPosition(topic: topic, partition: message.partition, offset: message.offset)))
         } else {
-            delivery.complete(.failure(BrokerError(.delivery, errorText(message.err), code: message.err.rawValue)))
+            receipt.complete(.failure(BrokerError(.produce, errorText(message.err), code: message.err.rawValue)))
         }
     }
 }

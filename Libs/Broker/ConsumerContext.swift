@@ -107,7 +107,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             let inFlight = condition.withLock { watermarks.inFlight }
             apply(gate.next(inFlight: inFlight, now: .now), to: &gate, control)
             let timeout = gate.pollTimeout(now: .now, ceiling: .milliseconds(100))
-            if let message = rd_kafka_consumer_poll(rk, Int32(max(1, timeout.milliseconds))) {
+            if let message = rd_kafka_consumer_poll(rk, max(1, timeout.timeoutMilliseconds)) {
                 if hand(message, from: rk) { gate.arrived(at: .now) }
                 rd_kafka_message_destroy(message)
             }
@@ -355,18 +355,5 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             let element = list.pointee.elems[index]
             return TopicPartition(topic: String(cString: element.topic), partition: element.partition)
         }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded down (sub-second parts kept).
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 }

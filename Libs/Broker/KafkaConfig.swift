@@ -3,7 +3,6 @@ import CRdKafka
 import Glibc
 #endif
 import Logging
-import Synchronization
 
 /// Builds a librdkafka configuration object from a property map.
 enum KafkaConfig {
@@ -72,57 +71,4 @@ enum KafkaConfig {
         default: return .debug
         }
     }
-}
-
-/// What every librdkafka callback needs. Kept alive by the owning client for as long
-/// as its `rd_kafka_t` exists, because librdkafka holds a raw pointer to it.
-class KafkaClientContext: @unchecked Sendable {
-    // `Logger` is a value type safe to use from any thread; it is never mutated.
-    let logger: Logger
-
-    init(logger: Logger) {
-        self.logger = logger
-    }
-}
-
-/// Sets the context as the configuration's opaque so callbacks can find it.
-func attach(_ context: KafkaClientContext, to conf: OpaquePointer) {
-    rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
-}
-
-/// Creates a client handle, consuming `conf` on success.
-func makeKafkaHandle(type: rd_kafka_type_t, conf: OpaquePointer) throws -> OpaquePointer {
-    var errorText = [CChar](repeating: 0, count: 512)
-    guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
-        rd_kafka_conf_destroy(conf)
-        throw BrokerError(.configuration, cText(errorText))
-    }
-    return handle
-}
-
-func errorText(_ code: rd_kafka_resp_err_t) -> String {
-    String(cString: rd_kafka_err2str(code))
-}
-
-/// Owns an `rd_kafka_t`; librdkafka documents its handles as thread-safe.
-final class KafkaHandle: @unchecked Sendable {
-    let pointer: OpaquePointer
-    private let destroyed = Mutex(false)
-
-    init(_ pointer: OpaquePointer) { self.pointer = pointer }
-
-    func destroy() {
-        let first = destroyed.withLock { wasDestroyed in
-            defer { wasDestroyed = true }
-            return !wasDestroyed
-        }
-        if first { rd_kafka_destroy(pointer) }
-    }
-}
-
-
-/// Reads a NUL-terminated error buffer filled by librdkafka.
-func cText(_ buffer: [CChar]) -> String {
-    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-    return String(decoding: bytes, as: UTF8.self)
 }

@@ -32,7 +32,7 @@ public struct TopicAdmin: Sendable {
         let logger = self.logger
         try await BlockingThread.run(name: "broker-admin") {
             try withAdminHandle(configuration, logger) { rk in
-                try Self.create(topics, on: rk, timeoutMilliseconds: Int32(timeout.components.seconds * 1000))
+                try Self.create(topics, on: rk, timeoutMilliseconds: timeout.timeoutMilliseconds)
             }
         }
     }
@@ -46,7 +46,7 @@ public struct TopicAdmin: Sendable {
                 var metadata: UnsafePointer<rd_kafka_metadata>?
                 let topicHandle = rd_kafka_topic_new(rk, topic, nil)
                 defer { rd_kafka_topic_destroy(topicHandle) }
-                let result = rd_kafka_metadata(rk, 0, topicHandle, &metadata, Int32(timeout.components.seconds * 1000))
+                let result = rd_kafka_metadata(rk, 0, topicHandle, &metadata, timeout.timeoutMilliseconds)
                 guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
                     throw BrokerError(.admin, "metadata: \(errorText(result))", code: result.rawValue)
                 }

@@ -1,34 +1,35 @@
 import ArgumentParser
 import Broker
+import Contracts
 
-/// The topic names of FLOWS.md, each overridable by a flag (env fallback in the help).
+/// The topic names of FLOWS.md (`Topic`), each overridable by a flag (env fallback in the help).
 public struct TopicOptions: ParsableArguments, Sendable {
-    @Option(help: "Client messages accepted by a gateway (env NEW_MESSAGE_TOPIC).")
-    public var newMessageTopic: String = EnvironmentDefault.string("NEW_MESSAGE_TOPIC", "new-message")
+    @Option(help: Topic.newMessage.help)
+    public var newMessageTopic = Topic.newMessage.configuredName
 
-    @Option(help: "One-to-one deliveries, keyed by recipient (env SEND_MESSAGE_TOPIC).")
-    public var sendMessageTopic: String = EnvironmentDefault.string("SEND_MESSAGE_TOPIC", "send-message")
+    @Option(help: Topic.sendMessage.help)
+    public var sendMessageTopic = Topic.sendMessage.configuredName
 
-    @Option(help: "Notifications, keyed by recipient (env SYSTEM_MESSAGE_TOPIC).")
-    public var systemMessageTopic: String = EnvironmentDefault.string("SYSTEM_MESSAGE_TOPIC", "system-message")
+    @Option(help: Topic.systemMessage.help)
+    public var systemMessageTopic = Topic.systemMessage.configuredName
 
-    @Option(help: "Group messages, keyed by group id (env NEW_GROUP_MESSAGE_TOPIC).")
-    public var newGroupMessageTopic: String = EnvironmentDefault.string("NEW_GROUP_MESSAGE_TOPIC", "new-group-message")
+    @Option(help: Topic.newGroupMessage.help)
+    public var newGroupMessageTopic = Topic.newGroupMessage.configuredName
 
-    @Option(help: "Messages for offline recipients and late acks (env OFFLINE_MESSAGE_TOPIC).")
-    public var offlineMessageTopic: String = EnvironmentDefault.string("OFFLINE_MESSAGE_TOPIC", "offline-message")
+    @Option(help: Topic.offlineMessage.help)
+    public var offlineMessageTopic = Topic.offlineMessage.configuredName
 
-    @Option(help: "Client acks, keyed by the acking user (env CLIENT_ACK_TOPIC).")
-    public var clientAckTopic: String = EnvironmentDefault.string("CLIENT_ACK_TOPIC", "client-ack")
+    @Option(help: Topic.clientAck.help)
+    public var clientAckTopic = Topic.clientAck.configuredName
 
-    @Option(help: "Connect/disconnect events, keyed by user (env USER_CONNECTION_STATE_TOPIC).")
-    public var userConnectionStateTopic: String = EnvironmentDefault.string("USER_CONNECTION_STATE_TOPIC", "user-connection-state")
+    @Option(help: Topic.userConnectionState.help)
+    public var userConnectionStateTopic = Topic.userConnectionState.configuredName
 
-    @Option(help: "Logins with device tokens (env NEW_LOGIN_TOPIC).")
-    public var newLoginTopic: String = EnvironmentDefault.string("NEW_LOGIN_TOPIC", "new-login")
+    @Option(help: Topic.newLogin.help)
+    public var newLoginTopic = Topic.newLogin.configuredName
 
-    @Option(help: "Undecodable or invalid events with the reason (env DEAD_LETTER_TOPIC).")
-    public var deadLetterTopic: String = EnvironmentDefault.string("DEAD_LETTER_TOPIC", "dead-letter")
+    @Option(help: Topic.deadLetter.help)
+    public var deadLetterTopic = Topic.deadLetter.configuredName
 
     @Option(help: "Partitions per topic when topics are created (env TOPIC_PARTITIONS).")
     public var topicPartitions: Int = EnvironmentDefault.int("TOPIC_PARTITIONS", 8)
@@ -55,4 +56,11 @@ public struct TopicOptions: ParsableArguments, Sendable {
     public var topicSpecs: [TopicSpec] {
         allTopicNames.map { TopicSpec(name: $0, partitions: topicPartitions, replicationFactor: topicReplicationFactor) }
     }
+}
+
+extension Topic {
+    /// The name from the topic's environment variable, or the default.
+    fileprivate var configuredName: String { EnvironmentDefault.string(environmentVariable, defaultName) }
+
+    fileprivate var help: ArgumentHelp { "\(carries) (env \(environmentVariable))." }
 }

@@ -1,4 +1,5 @@
 import ChatProtocol
+import Contracts
 import Foundation
 import Logging
 import Metrics
@@ -69,13 +70,13 @@ struct ClientSessions: Sendable {
             if let errorFrame { connection.send(errorFrame) }
         case .clientAck:
             break
-        case .accepted(let message, let delivery):
+        case .accepted(let message, let receipt):
             // Acks are sent once the broker has the message; waiting for that off the
             // socket's queue keeps a connection's messages pipelined.
             guard connection.wantsServerAcks else { return }
             Task {
                 do {
-                    _ = try await delivery.report()
+                    _ = try await receipt.stored()
                     connection.send(ChatMessage.serverAck(for: message))
                 } catch {
                     connection.send(ChatMessage.errorFrame(

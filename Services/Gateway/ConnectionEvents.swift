@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Logging
 import ServiceKit
 
@@ -18,7 +19,7 @@ struct ConnectionEvents: Sendable {
             connectionId: connection.id, timestamp: Clock.milliseconds())
         let trackId = TrackId.make()
         do {
-            try await producer.enqueue(event, topic: topic, trackId: trackId).report()
+            try await producer.enqueue(event, topic: topic, trackId: trackId).stored()
         } catch {
             logger.tracking(trackId).error(
                 "could not publish a connection event",

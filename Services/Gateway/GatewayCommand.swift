@@ -25,12 +25,13 @@ struct GatewayCommand: AsyncParsableCommand {
         let internalURL =
             gateway.gatewayInternalUrl.isEmpty ? "http://\(common.httpHost):\(common.httpPort)" : gateway.gatewayInternalUrl
 
-        let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
-        let store = try DocumentStore(uri: common.mongoUrl)
-        let verifier = AccessKeyVerifier(store: store, database: common.mongoDatabase, logger: logger)
-        let authenticate: @Sendable (HTTPFields) async throws -> String? = { headers in
-            guard let credentials = CredentialExtractor.credentials(from: headers) else { return nil }
-            return try await verifier.verify(credentials) ? credentials.username : nil
+        try await environment.run { resources in
+            let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
+            let store = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
+            let verifier = AccessKeyVerifier(store: store, database: common.mongoDatabase, logger: logger)
+            let authenticate: @Sendable (HTTPFields) async throws -> String? = { headers in
+                guard let credentials = CredentialExtractor.credentials(from: headers) else { return nil }
+                return try await verifier.verify(credentials) ? credentials.username : nil
         }
         let intake = MessageIntake(
             producer: producer, topics: topics, gatewayId: gatewayId, maxMessageBytes: gateway.maxMessageBytes, logger: logger)
@@ -67,9 +68,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
         // Shut down in reverse: the drain first, then the sockets close (DISCONNECTED events
         // need the producer, which goes last).
-        try await environment.run([
-            ProducerService(producer, topics: topics.allTopicNames), internalApplication, publicApplication, drain,
-        ])
-        await store.close()
+        return [ProducerService(producer, topics: topics.allTopicNames), internalApplication, publicApplication, drain]
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ChatProtocol
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -16,11 +17,10 @@ struct InternalSendRoutes: Sendable {
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.post(RouterPath(stringLiteral: GatewayDeliveryAPI.path)) { request, context in
-            let body = try await request.decode(as: GatewayDeliveryAPI.Request.self, context: context)
-            guard let deliveries = body.allDeliveries else {
-                throw HTTPError(.badRequest, message: "expected deliveries, or user and messages")
+            guard let body = try? await request.decode(as: GatewayDeliveryAPI.Request.self, context: context) else {
+                throw HTTPError(.badRequest, message: "expected {\"deliveries\": [{\"user\", \"message\"}]}")
             }
-            let results = await deliver(deliveries)
+            let results = await deliver(body.deliveries)
             return try JSONEncoder().encode(GatewayDeliveryAPI.Response(results: results), from: request, context: context)
         }
     }

@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import Logging
 import Metrics
@@ -10,10 +11,10 @@ import ServiceKit
 /// cannot drift apart.
 struct MessageIntake: Sendable {
     enum Outcome: Sendable {
-        /// Enqueued; the server ack may go out once `delivery` reports success.
-        case accepted(ChatMessage, Delivery)
+        /// Enqueued; the server ack may go out once `receipt` reports success.
+        case accepted(ChatMessage, ProduceReceipt)
         /// A CLIENT_ACK, enqueued on `client-ack`; it never gets a server ack.
-        case clientAck(Delivery)
+        case clientAck(ProduceReceipt)
         /// Refused: send this error frame instead of a server ack (nil: stay silent).
         case rejected(ChatMessage?)
     }
@@ -58,12 +59,12 @@ struct MessageIntake: Sendable {
     func enqueue(_ message: ChatMessage, trackId: String) async -> Outcome {
         do {
             if message.type == .clientAck {
-                let delivery = try await producer.enqueue(message, topic: clientAckTopic, key: message.source, trackId: trackId)
-                return .clientAck(delivery)
+                let receipt = try await producer.enqueue(message, topic: clientAckTopic, key: message.source, trackId: trackId)
+                return .clientAck(receipt)
             }
-            let delivery = try await producer.enqueue(message, topic: newMessageTopic, key: message.destination, trackId: trackId)
+            let receipt = try await producer.enqueue(message, topic: newMessageTopic, key: message.destination, trackId: trackId)
             accepted.increment()
-            return .accepted(message, delivery)
+            return .accepted(message, receipt)
         } catch {
             logger.tracking(trackId).error("could not enqueue a message", metadata: ["reason": "\(error)"])
             return .rejected(ChatMessage.errorFrame(id: message.id, to: message.source, code: 503, reason: "temporarily unable to accept messages"))

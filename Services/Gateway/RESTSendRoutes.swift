@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -58,18 +59,18 @@ struct RESTSendRoutes: Sendable {
             }
         }
         let trackId = TrackId.make()
-        var pending: [(ChatMessage, Delivery?)] = []
+        var pending: [(ChatMessage, ProduceReceipt?)] = []
         for message in messages {
             switch await intake.enqueue(message, trackId: trackId) {
-            case .accepted(let message, let delivery): pending.append((message, delivery))
-            case .clientAck(let delivery): pending.append((message, delivery))
+            case .accepted(let message, let receipt): pending.append((message, receipt))
+            case .clientAck(let receipt): pending.append((message, receipt))
             case .rejected: return JSONError.response(.serviceUnavailable, "temporarily unable to accept messages")
             }
         }
         var acks: [Any] = []
-        for (message, delivery) in pending {
+        for (message, receipt) in pending {
             do {
-                _ = try await delivery?.report()
+                _ = try await receipt?.stored()
             } catch {
                 return JSONError.response(.serviceUnavailable, "message \(message.id) not stored, send it again")
             }

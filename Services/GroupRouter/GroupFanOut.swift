@@ -1,9 +1,11 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import Groups
 import Logging
 import Metrics
+import Pipeline
 import ServiceKit
 
 /// group-router's handling of one `new-group-message` record (FLOWS.md, "Group message"):
@@ -14,7 +16,8 @@ struct GroupFanOut: Sendable {
     let cache: MemberCache
     let actions: GroupActionClient
     let producer: BrokerProducer
-    let resolver: FanOutResolver
+    let outputs: OutputResolver
+    let deadLetters: DeadLetters
     let topics: TopicOptions
     let logger: Logger
     let resolve: @Sendable (ConsumedMessage) -> Void
@@ -23,13 +26,14 @@ struct GroupFanOut: Sendable {
     private let refused = Counter(label: "group_router_refused_total")
 
     init(
-        cache: MemberCache, actions: GroupActionClient, producer: BrokerProducer, resolver: FanOutResolver,
-        topics: TopicOptions, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
+        cache: MemberCache, actions: GroupActionClient, producer: BrokerProducer, outputs: OutputResolver,
+        deadLetters: DeadLetters, topics: TopicOptions, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
     ) {
         self.cache = cache
         self.actions = actions
         self.producer = producer
-        self.resolver = resolver
+        self.outputs = outputs
+        self.deadLetters = deadLetters
         self.topics = topics
         self.logger = logger
         self.resolve = resolve
@@ -45,7 +49,8 @@ struct GroupFanOut: Sendable {
         guard let message = try? ChatMessage(protobuf: record.value), !message.id.isEmpty, !message.source.isEmpty,
             !message.destination.isEmpty
         else {
-            return await deadLetter(record, reason: "undecodable or incomplete group message", log: log)
+            await deadLetters.park(record, reason: "undecodable or incomplete group message")
+            return
         }
         if let action = GroupAction.request(from: message) {
             return await apply(action, of: message, record: record, trackId: trackId, log: log)
@@ -63,18 +68,18 @@ struct GroupFanOut: Sendable {
             return await tellSender(message, code: 403, reason: "not a member of group \(message.destination)", record: record, trackId: trackId, log: log)
         }
         let topic = message.type == .notification ? topics.systemMessageTopic : topics.sendMessageTopic
-        var deliveries: [Delivery] = []
+        var receipts: [ProduceReceipt] = []
         do {
             for member in group.memberNames where member != message.source {
-                deliveries.append(try await producer.enqueue(message, topic: topic, key: member, trackId: trackId))
+                receipts.append(try await producer.enqueue(message, topic: topic, key: member, trackId: trackId))
             }
         } catch {
             // Unresolved: replayed after a restart (copies already enqueued repeat with the same id).
             log.error("could not enqueue group copies", metadata: ["reason": "\(error)"])
             return
         }
-        copies.increment(by: deliveries.count)
-        resolver.track(.init(record: record, deliveries: deliveries, trackId: trackId))
+        copies.increment(by: receipts.count)
+        outputs.track(record, outputs: receipts, trackId: trackId)
     }
 
     private func apply(_ action: Data, of message: ChatMessage, record: ConsumedMessage, trackId: String, log: Logger) async {
@@ -94,20 +99,10 @@ struct GroupFanOut: Sendable {
     private func tellSender(_ message: ChatMessage, code: Int, reason: String, record: ConsumedMessage, trackId: String, log: Logger) async {
         let notice = ChatMessage.errorFrame(id: message.id, to: message.source, code: code, reason: reason)
         do {
-            let delivery = try await producer.enqueue(notice, topic: topics.systemMessageTopic, key: message.source, trackId: trackId)
-            resolver.track(.init(record: record, deliveries: [delivery], trackId: trackId))
+            let receipt = try await producer.enqueue(notice, topic: topics.systemMessageTopic, key: message.source, trackId: trackId)
+            outputs.track(record, outputs: [receipt], trackId: trackId)
         } catch {
             log.error("could not enqueue an error notification", metadata: ["reason": "\(error)"])
-        }
-    }
-
-    private func deadLetter(_ record: ConsumedMessage, reason: String, log: Logger) async {
-        do {
-            try await producer.sendToDeadLetter(record, reason: reason, topic: topics.deadLetterTopic)
-            resolve(record)
-            log.warning("dead-lettered", metadata: ["reason": "\(reason)"])
-        } catch {
-            log.error("could not dead-letter a record", metadata: ["reason": "\(error)"])
         }
     }
 }

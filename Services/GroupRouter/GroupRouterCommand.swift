@@ -1,8 +1,8 @@
 import ArgumentParser
 import AsyncHTTPClient
-import Broker
 import DocumentStore
 import Groups
+import Pipeline
 import ServiceKit
 
 /// group-router: copies each group message to every member but the sender.
@@ -18,33 +18,23 @@ struct GroupRouterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ServiceEnvironment.bootstrap(common, extraSummary: ["groupMsUrl": router.groupMsUrl])
-        let logger = environment.logger
-        let database = try DocumentStore(uri: common.mongoUrl)
-        let cache = MemberCache(
-            store: GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase)),
-            lifetime: .seconds(router.memberCacheSeconds))
-        let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger)
-        let consumer = try BrokerConsumer(
-            configuration: common.brokerConfiguration, groupId: common.consumerGroup, topics: [topics.newGroupMessageTopic],
-            logger: logger, options: common.consumerOptions())
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        let resolver = FanOutResolver(logger: logger, resolve: consumer.resolve)
-        let fanOut = GroupFanOut(
-            cache: cache, actions: GroupActionClient(baseURL: router.groupMsUrl, http: http), producer: producer,
-            resolver: resolver, topics: topics, logger: logger, resolve: consumer.resolve)
-        let consumerService = ConsumerService(name: "consumer", consumer: consumer, readiness: environment.readiness) {
-            await fanOut.handle($0)
+        try await environment.run { resources in
+            let database = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
+            let http = resources.keep(HTTPClient(eventLoopGroupProvider: .singleton), "group-ms client") {
+                try await $0.shutdown()
+            }
+            let pipeline = try ConsumerPipeline(
+                environment: environment, topics: topics, consuming: [topics.newGroupMessageTopic])
+            let fanOut = GroupFanOut(
+                cache: MemberCache(
+                    store: GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase)),
+                    lifetime: .seconds(router.memberCacheSeconds)),
+                actions: GroupActionClient(baseURL: router.groupMsUrl, http: http), producer: pipeline.producer,
+                outputs: pipeline.outputs, deadLetters: pipeline.deadLetters, topics: topics, logger: environment.logger,
+                resolve: pipeline.resolve)
+            return pipeline.services(application: environment.makeApplication(environment.makeRouter().buildResponder())) {
+                await fanOut.handle($0)
+            }
         }
-        let application = environment.makeApplication(environment.makeRouter().buildResponder())
-        // Stopped in reverse order: the consumer drains while the resolver and producer still run.
-        do {
-            try await environment.run([ProducerService(producer, topics: topics.allTopicNames), resolver, application, consumerService])
-        } catch {
-            try? await http.shutdown()
-            await database.close()
-            throw error
-        }
-        try await http.shutdown()
-        await database.close()
     }
 }

@@ -21,25 +21,26 @@ struct GroupCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ServiceEnvironment.bootstrap(common, extraSummary: ["maxGroupMembers": "\(group.maxGroupMembers)"])
         let logger = environment.logger
-        let database = try DocumentStore(uri: common.mongoUrl)
-        let store = GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase))
-        try await store.createIndexes()
-        let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
-        let operations = GroupOperations(
-            store: store,
-            events: GroupEventPublisher(
-                producer: producer, systemMessageTopic: topics.systemMessageTopic,
-                newGroupMessageTopic: topics.newGroupMessageTopic),
-            limits: group.limits)
+        try await environment.run { resources in
+            let database = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
+            let store = GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase))
+            try await store.createIndexes()
+            let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
+            let operations = GroupOperations(
+                store: store,
+                events: GroupEventPublisher(
+                    producer: producer, systemMessageTopic: topics.systemMessageTopic,
+                    newGroupMessageTopic: topics.newGroupMessageTopic),
+                limits: group.limits)
 
-        let router = environment.makeRouter(context: AuthenticatedContext.self)
-        router.add(middleware: JSONErrorMiddleware())
-        GroupRoutes(
-            operations: operations, verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: logger)
-        ).add(to: router)
-        GroupActionRoute(operations: operations).add(to: router)
-        let application = environment.makeApplication(router.buildResponder())
-        try await environment.run([ProducerService(producer, topics: topics.allTopicNames), application])
-        await database.close()
+            let router = environment.makeRouter(context: AuthenticatedContext.self)
+            router.add(middleware: JSONErrorMiddleware())
+            GroupRoutes(
+                operations: operations, verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: logger)
+            ).add(to: router)
+            GroupActionRoute(operations: operations).add(to: router)
+            let application = environment.makeApplication(router.buildResponder())
+            return [ProducerService(producer, topics: topics.allTopicNames), application]
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import Groups
 import ServiceKit
@@ -15,20 +16,20 @@ struct GroupEventPublisher: Sendable {
     let newGroupMessageTopic: String
 
     func publish(_ events: [GroupEvent], groupId: String, actor: String, recipients: [String], trackId: String) async throws {
-        var deliveries: [Delivery] = []
+        var receipts: [ProduceReceipt] = []
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
         for event in events {
             let notification = event.notification(groupId: groupId, actor: actor, eventId: UUID().uuidString, now: now)
             for recipient in recipients {
-                deliveries.append(try await producer.enqueue(notification, topic: systemMessageTopic, key: recipient, trackId: trackId))
+                receipts.append(try await producer.enqueue(notification, topic: systemMessageTopic, key: recipient, trackId: trackId))
             }
         }
-        deliveries.append(
+        receipts.append(
             try await producer.enqueue(
                 topic: newGroupMessageTopic, key: groupId, value: Data(),
                 headers: [TrackId.header(trackId), BrokerHeader(name: GroupChangeMarker.header, string: groupId)]))
-        for delivery in deliveries {
-            _ = try await delivery.report()
+        for receipt in receipts {
+            _ = try await receipt.stored()
         }
     }
 }

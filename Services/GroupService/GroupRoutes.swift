@@ -1,4 +1,5 @@
 import Auth
+import Contracts
 import Hummingbird
 import PublicAPI
 import ServiceKit

@@ -3,8 +3,9 @@ import Metrics
 /// message-router's Prometheus counters, made once so the hot path only increments.
 struct RouterMetrics: Sendable {
     private let routed: [RoutingTable.Target: Counter]
-    let deadLettered = Counter(label: "router_messages_dead_lettered_total")
-    /// Outputs the broker did not take; their records stay unresolved and replay after a restart.
+    /// Outputs the producer did not take; their records stay unresolved and replay after a
+    /// restart. (Dead-lettered records: `dead_lettered_total`; outputs the broker refused
+    /// later: `pipeline_outputs_refused_total`.)
     let failed = Counter(label: "router_messages_failed_total")
 
     init() {

@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import ServiceKit
 
 /// What one `offline-message` record asks persistence to do (Docs/RECORDS.md).

@@ -1,20 +1,20 @@
 import Broker
+import Contracts
 import Logging
+import Pipeline
 import ServiceKit
-import ServiceLifecycle
 
 /// Stores and deletes what `offline-message` carries, in batches.
 ///
-/// The consumer hands records over without waiting. While one batch is being written the
-/// next ones gather, and each write takes everything gathered (group commit): one record
-/// at a time when traffic is light, large unordered inserts when it is heavy, with no
-/// timer adding latency. A single writer keeps the records' order across batches. Each
-/// record is resolved once its batch is written.
-final class OfflineWriter: Service, Sendable {
+/// The consumer hands records over without waiting (`PersistenceWorkers`). While one batch
+/// is being written the next ones gather, and each write takes everything gathered (group
+/// commit, `Batches`): one record at a time when traffic is light, large unordered inserts
+/// when it is heavy, with no timer adding latency. A single writer keeps the records'
+/// order across batches. Each record is resolved once its batch is written.
+final class OfflineWriter: Sendable {
     /// Bounds one write; more gathered records wait for the next one.
     static let maxBatch = 1000
 
-    private let intake = RecordBatches(maxBatch: OfflineWriter.maxBatch)
     private let store: OfflineStore
     private let publisher: StoredCopyPublisher
     private let connectedUsers: ConnectedUsers
@@ -36,24 +36,8 @@ final class OfflineWriter: Service, Sendable {
         self.resolve = resolve
     }
 
-    func submit(_ record: ConsumedMessage) {
-        intake.submit(record)
-    }
-
-    /// Writes what was submitted so far, then lets `run` return.
-    func finish() {
-        intake.finish()
-    }
-
-    func run() async {
-        await withGracefulShutdownHandler {
-            await intake.handleAll { batch in await write(batch) }
-        } onGracefulShutdown: { [self] in
-            finish()
-        }
-    }
-
-    private func write(_ batch: [ConsumedMessage]) async {
+    /// Writes one batch of `offline-message` records (`PersistenceWorkers` gathers them).
+    func write(_ batch: [ConsumedMessage]) async {
         let events = batch.map(OfflineEvent.init)
         for step in WriteStep.plan(events) {
             // Shutting down with the database away: the batch stays unresolved and replays.
@@ -63,9 +47,8 @@ final class OfflineWriter: Service, Sendable {
         await publishToConnectedRecipients(zip(batch, events))
         for (record, event) in zip(batch, events) {
             if case .invalid(let reason) = event {
-                guard await deadLetters.park(record, reason: reason, logger: logger.tracking(TrackId.of(record))) else {
-                    continue
-                }
+                await deadLetters.park(record, reason: reason)
+                continue
             }
             if case .ignoreEphemeral = event { metrics.ephemeralIgnored.increment() }
             resolve(record)

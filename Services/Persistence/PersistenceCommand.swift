@@ -1,8 +1,7 @@
 import ArgumentParser
 import Auth
-import Broker
 import DocumentStore
-import Hummingbird
+import Pipeline
 import ServiceKit
 
 /// persistence: keeps messages for offline recipients until they ack them, redelivers them
@@ -20,30 +19,26 @@ struct PersistenceCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ServiceEnvironment.bootstrap(
             common, extraSummary: ["offlineRetentionDays": "\(persistence.offlineRetentionDays)"])
-        let logger = environment.logger
-        let database = try DocumentStore(uri: common.mongoUrl)
-        let store = OfflineStore(
-            collection: database.collection(OfflineStore.collectionName, in: common.mongoDatabase),
-            retention: .seconds(persistence.offlineRetentionDays * 86_400))
-        try await store.createIndexes()
+        try await environment.run { resources in
+            let database = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
+            let store = OfflineStore(
+                collection: database.collection(OfflineStore.collectionName, in: common.mongoDatabase),
+                retention: .seconds(persistence.offlineRetentionDays * 86_400))
+            try await store.createIndexes()
+            let pipeline = try ConsumerPipeline(
+                environment: environment, topics: topics,
+                consuming: [topics.offlineMessageTopic, topics.userConnectionStateTopic])
+            let workers = PersistenceWorkers(
+                store: store, producer: pipeline.producer, topics: topics, deadLetters: pipeline.deadLetters,
+                logger: environment.logger, resolve: pipeline.resolve)
 
-        let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger)
-        let consumer = try BrokerConsumer(
-            configuration: common.brokerConfiguration, groupId: common.consumerGroup,
-            topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic], logger: logger,
-            options: common.consumerOptions())
-        let workers = PersistenceWorkers(
-            store: store, producer: producer, topics: topics, logger: logger, resolve: consumer.resolve)
-        let consumerService = ConsumerService(name: "consumer", consumer: consumer, readiness: environment.readiness) {
-            workers.handle($0)
+            let router = environment.makeRouter(context: AuthenticatedContext.self)
+            MessagesRoute(store: store).add(
+                to: router,
+                verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: environment.logger))
+            return pipeline.services(
+                workers: workers.services, application: environment.makeApplication(router.buildResponder())
+            ) { workers.handle($0) }
         }
-
-        let router = environment.makeRouter(context: AuthenticatedContext.self)
-        MessagesRoute(store: store).add(
-            to: router, verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: logger))
-        let application = environment.makeApplication(router.buildResponder())
-        // Stopped in reverse order: the consumer drains while the workers and producer still run.
-        try await environment.run([ProducerService(producer, topics: topics.allTopicNames), workers.writer, workers.redelivery, application, consumerService])
-        await database.close()
     }
 }

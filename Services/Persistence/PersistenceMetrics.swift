@@ -7,5 +7,4 @@ struct PersistenceMetrics: Sendable {
     let ephemeralIgnored = Counter(label: "persistence_ephemeral_ignored_total")
     let writeBatches = Counter(label: "persistence_write_batches_total")
     let redelivered = Counter(label: "persistence_messages_redelivered_total")
-    let deadLettered = Counter(label: "persistence_dead_lettered_total")
 }

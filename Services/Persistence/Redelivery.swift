@@ -1,8 +1,9 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Logging
+import Pipeline
 import ServiceKit
-import ServiceLifecycle
 import Synchronization
 
 /// On CONNECTED, re-publishes the user's stored messages to `send-message`, oldest first,
@@ -17,13 +18,12 @@ import Synchronization
 /// `OfflineStore.usersPerLookup` users, and reads only theirs: one read per event kept the
 /// database busy for minutes when thousands of clients reconnected within seconds. Each
 /// record is resolved once its batch's redeliveries reached the broker.
-final class Redelivery: Service, Sendable {
+final class Redelivery: Sendable {
     /// Messages read from the store per query.
     static let pageSize = 500
     /// Bounds one batch; more submitted records wait for the next one.
     static let maxBatch = 1000
 
-    private let intake = RecordBatches(maxBatch: Redelivery.maxBatch)
     private let queries = Atomic<Int>(0)
     private let store: OfflineStore
     private let publisher: StoredCopyPublisher
@@ -50,22 +50,9 @@ final class Redelivery: Service, Sendable {
     /// check that a burst of connects costs far fewer reads than events.
     var storeQueries: Int { queries.load(ordering: .relaxed) }
 
-    /// Takes a `user-connection-state` record.
-    func submit(_ record: ConsumedMessage) {
-        intake.submit(record)
-    }
-
-    /// Handles what was submitted so far, then lets `run` return.
-    func finish() {
-        intake.finish()
-    }
-
-    func run() async {
-        await withGracefulShutdownHandler {
-            await intake.handleAll { records in await handle(ConnectionBatch(records)) }
-        } onGracefulShutdown: { [self] in
-            finish()
-        }
+    /// Handles one batch of `user-connection-state` records (`PersistenceWorkers` gathers them).
+    func handle(_ records: [ConsumedMessage]) async {
+        await handle(ConnectionBatch(records))
     }
 
     private func handle(_ batch: ConnectionBatch) async {
@@ -76,9 +63,7 @@ final class Redelivery: Service, Sendable {
             connectedUsers.apply(event)
         }
         for (record, reason) in batch.invalid {
-            if await deadLetters.park(record, reason: reason, logger: logger.tracking(TrackId.of(record))) {
-                resolve(record)
-            }
+            await deadLetters.park(record, reason: reason)
         }
         // Shutting down with the database or broker away: the batch stays unresolved and replays.
         guard await redeliverStoredMessages(to: batch.connecting) else { return }
@@ -122,20 +107,20 @@ final class Redelivery: Service, Sendable {
     /// Publishes every stored message of `user` in listing order and waits until the broker
     /// holds all of them.
     func redeliver(to user: String, connectedAt: UInt64?, logger: Logger) async throws {
-        var deliveries: [Delivery] = []
+        var receipts: [ProduceReceipt] = []
         var cursor: PageCursor?
         repeat {
             queries.add(1, ordering: .relaxed)
             let page = try await store.page(of: user, after: cursor, limit: Self.pageSize)
-            deliveries += try await publisher.enqueue(page.messages, recipientConnectedAt: { _ in connectedAt })
+            receipts += try await publisher.enqueue(page.messages, recipientConnectedAt: { _ in connectedAt })
             cursor = page.next
         } while cursor != nil
-        for delivery in deliveries {
-            _ = try await delivery.report()
+        for receipt in receipts {
+            _ = try await receipt.stored()
         }
-        metrics.redelivered.increment(by: deliveries.count)
-        if !deliveries.isEmpty {
-            logger.info("redelivered stored messages", metadata: ["user": "\(user)", "count": "\(deliveries.count)"])
+        metrics.redelivered.increment(by: receipts.count)
+        if !receipts.isEmpty {
+            logger.info("redelivered stored messages", metadata: ["user": "\(user)", "count": "\(receipts.count)"])
         }
     }
 }

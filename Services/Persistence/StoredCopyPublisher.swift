@@ -1,4 +1,5 @@
 import Broker
+import Contracts
 import ServiceKit
 
 /// Publishes stored messages to `send-message` for another delivery attempt, marked as
@@ -8,25 +9,25 @@ struct StoredCopyPublisher: Sendable {
     let producer: BrokerProducer
     let sendMessageTopic: String
 
-    /// Enqueues `messages` in order; the caller awaits the returned deliveries.
-    func enqueue(_ messages: [StoredMessage], recipientConnectedAt: (String) -> UInt64?) async throws -> [Delivery] {
-        var deliveries: [Delivery] = []
-        deliveries.reserveCapacity(messages.count)
+    /// Enqueues `messages` in order; the caller awaits the returned receipts.
+    func enqueue(_ messages: [StoredMessage], recipientConnectedAt: (String) -> UInt64?) async throws -> [ProduceReceipt] {
+        var receipts: [ProduceReceipt] = []
+        receipts.reserveCapacity(messages.count)
         for stored in messages {
             var headers = [TrackId.header(stored.trackId), BrokerHeader(name: RecordHeaders.storedCopy, string: "true")]
             if let connectedAt = recipientConnectedAt(stored.recipient) {
                 headers.append(BrokerHeader(name: RecordHeaders.recipientConnectedAt, string: String(connectedAt)))
             }
-            deliveries.append(
+            receipts.append(
                 try await producer.enqueue(
                     topic: sendMessageTopic, key: stored.recipient, value: stored.message.protobufData(), headers: headers))
         }
-        return deliveries
+        return receipts
     }
 
     func publish(_ messages: [StoredMessage], recipientConnectedAt: (String) -> UInt64?) async throws {
-        for delivery in try await enqueue(messages, recipientConnectedAt: recipientConnectedAt) {
-            _ = try await delivery.report()
+        for receipt in try await enqueue(messages, recipientConnectedAt: recipientConnectedAt) {
+            _ = try await receipt.stored()
         }
     }
 }

@@ -1,6 +1,7 @@
 import Auth
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird

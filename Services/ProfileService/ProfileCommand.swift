@@ -34,47 +34,32 @@ struct ProfileCommand: AsyncParsableCommand {
                 "INSECURE: the dev identity provider accepts any token for any username; never use it where real users connect",
                 metadata: ["httpHost": .string(common.httpHost)])
         }
-        let store = try DocumentStore(uri: common.mongoUrl)
-        let keys = AccessKeyStore(store: store, database: common.mongoDatabase)
-        try await keys.createIndexes()
-        let profiles = ProfileStore(collection: store.collection(ProfileStore.collectionName, in: common.mongoDatabase))
-        let verifier = AccessKeyVerifier(store: store, database: common.mongoDatabase, logger: logger)
-        let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
-        // Fetches the identity provider's keys. An unreachable endpoint should fail a login
-        // within seconds (503), not after the client's default 10 s of connection retries.
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout.connect = .seconds(3)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        try await environment.run { resources in
+            let store = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
+            let keys = AccessKeyStore(store: store, database: common.mongoDatabase)
+            try await keys.createIndexes()
+            let profiles = ProfileStore(collection: store.collection(ProfileStore.collectionName, in: common.mongoDatabase))
+            let verifier = AccessKeyVerifier(store: store, database: common.mongoDatabase, logger: logger)
+            let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
+            // Fetches the identity provider's keys. An unreachable endpoint should fail a login
+            // within seconds (503), not after the client's default 10 s of connection retries.
+            var httpConfiguration = HTTPClient.Configuration()
+            httpConfiguration.timeout.connect = .seconds(3)
+            let http = resources.keep(
+                HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration), "identity provider client"
+            ) { try await $0.shutdown() }
 
-        let identity: any IdentityProvider =
-            switch profile.provider {
-            case .dev: DevIdentityProvider()
-            case .firebase:
-                FirebaseIdentityProvider(
-                    projectId: profile.firebaseProjectId, usernameClaim: profile.usernameClaim,
-                    keySource: FirebaseKeySource(url: profile.firebaseKeysUrl, http: http, logger: logger))
-            }
+            let router = environment.makeRouter(context: AuthenticatedContext.self)
+            router.add(middleware: JSONErrorMiddleware())
+            LoginRoute(
+                identity: profile.makeIdentityProvider(http: http, logger: logger), profiles: profiles, keys: keys, keyLifetime: .seconds(profile.accessKeyTtlDays * 86_400),
+                producer: producer, newLoginTopic: topics.newLoginTopic
+            ).add(to: router)
+            AuthRoute(verifier: verifier).add(to: router)
+            ProfileRoutes(profiles: profiles, keys: keys, verifier: verifier, maxContacts: profile.maxContacts).add(to: router)
+            let application = environment.makeApplication(router.buildResponder())
 
-        let router = environment.makeRouter(context: AuthenticatedContext.self)
-        router.add(middleware: JSONErrorMiddleware())
-        LoginRoute(
-            identity: identity, profiles: profiles, keys: keys, keyLifetime: .seconds(profile.accessKeyTtlDays * 86_400),
-            producer: producer, newLoginTopic: topics.newLoginTopic
-        ).add(to: router)
-        AuthRoute(verifier: verifier).add(to: router)
-        ProfileRoutes(profiles: profiles, keys: keys, verifier: verifier, maxContacts: profile.maxContacts).add(to: router)
-        let application = environment.makeApplication(router.buildResponder())
-
-        // The HTTP client must be shut down on every way out, a failed start included
-        // (e.g. the port is taken): dropping it unshut is a crash in debug builds.
-        do {
-            try await environment.run([ProducerService(producer, topics: topics.allTopicNames), application])
-        } catch {
-            try? await http.shutdown()
-            await store.close()
-            throw error
+            return [ProducerService(producer, topics: topics.allTopicNames), application]
         }
-        try await http.shutdown()
-        await store.close()
     }
 }

@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import ServiceKit
 

@@ -1,6 +1,8 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Logging
+import Pipeline
 import ServiceKit
 
 /// Takes each consumed record: logins update the device registry at once, messages and
@@ -8,7 +10,7 @@ import ServiceKit
 struct PushIntake: Sendable {
     let registry: DeviceRegistry
     let queue: PushQueue
-    let producer: BrokerProducer
+    let deadLetters: DeadLetters
     let topics: TopicOptions
     let metrics: PushMetrics
     let logger: Logger
@@ -47,20 +49,12 @@ struct PushIntake: Sendable {
     /// `offline-message` record is only logged: persistence reads the same record and
     /// parks it already, and one copy there is enough.
     private func reject(_ record: ConsumedMessage, reason: String) async {
-        let logger = logger.tracking(TrackId.of(record))
-        let source = "\(record.topic)/\(record.partition)/\(record.offset)"
         if record.topic == topics.newLoginTopic {
-            do {
-                try await producer.sendToDeadLetter(record, reason: reason, topic: topics.deadLetterTopic)
-                logger.warning("dead-lettered", metadata: ["reason": .string(reason), "source": .string(source)])
-            } catch {
-                // Unresolved, it is consumed again after a restart.
-                logger.error("could not dead-letter a record", metadata: ["reason": "\(error)", "source": .string(source)])
-                return
-            }
-        } else {
-            logger.warning("skipping an invalid record", metadata: ["reason": .string(reason), "source": .string(source)])
+            await deadLetters.park(record, reason: reason)
+            return
         }
+        logger.tracking(TrackId.of(record)).warning(
+            "skipping an invalid record", metadata: ["reason": .string(reason), "source": "\(record.topic)/\(record.partition)/\(record.offset)"])
         resolve(record)
     }
 }

@@ -1,8 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
-import Broker
 import DocumentStore
-import Logging
+import Pipeline
 import ServiceKit
 
 /// push-notification: keeps each user's device tokens from `new-login` and pushes the
@@ -20,54 +19,31 @@ struct PushNotificationCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ServiceEnvironment.bootstrap(common, extraSummary: push.summary)
         let logger = environment.logger
-        let database = try DocumentStore(uri: common.mongoUrl)
-        let registry = DeviceRegistry(collection: database.collection(DeviceRegistry.collectionName, in: common.mongoDatabase))
-        // An unreachable FCM should cost a retry within seconds, not a long connect wait.
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout.connect = .seconds(5)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-        // The HTTP client must be shut down on every way out, a failed start included:
-        // dropping it unshut is a crash in debug builds.
-        do {
+        try await environment.run { resources in
+            let database = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
+            // An unreachable FCM should cost a retry within seconds, not a long connect wait.
+            var httpConfiguration = HTTPClient.Configuration()
+            httpConfiguration.timeout.connect = .seconds(5)
+            let http = resources.keep(
+                HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration), "FCM client"
+            ) { try await $0.shutdown() }
+            let registry = DeviceRegistry(
+                collection: database.collection(DeviceRegistry.collectionName, in: common.mongoDatabase))
             try await registry.createIndexes()
-            let provider = try await makeProvider(http: http, logger: logger)
-            let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger)
-            let consumer = try BrokerConsumer(
-                configuration: common.brokerConfiguration, groupId: common.consumerGroup,
-                topics: [topics.offlineMessageTopic, topics.newLoginTopic], logger: logger,
-                options: common.consumerOptions())
+            let provider = try await push.makeProvider(http: http, logger: logger)
+            let pipeline = try ConsumerPipeline(
+                environment: environment, topics: topics, consuming: [topics.offlineMessageTopic, topics.newLoginTopic])
             let metrics = PushMetrics()
             let queue = PushQueue(
                 window: .milliseconds(push.pushCollapseWindowMs),
                 dispatcher: PushDispatcher(registry: registry, provider: provider, metrics: metrics, logger: logger),
-                resolve: consumer.resolve)
+                resolve: pipeline.resolve)
             let intake = PushIntake(
-                registry: registry, queue: queue, producer: producer, topics: topics, metrics: metrics, logger: logger,
-                resolve: consumer.resolve)
-            let consumerService = ConsumerService(name: "consumer", consumer: consumer, readiness: environment.readiness) {
-                await intake.handle($0)
-            }
-            let application = environment.makeApplication(environment.makeRouter().buildResponder())
-            // Stopped in reverse order: the consumer drains while the queue still pushes.
-            try await environment.run([ProducerService(producer, topics: topics.allTopicNames), queue, application, consumerService])
-        } catch {
-            logger.critical("push-notification stopped", metadata: ["reason": "\(error)"])
-            try? await http.shutdown()
-            await database.close()
-            throw error
-        }
-        try await http.shutdown()
-        await database.close()
-    }
-
-    private func makeProvider(http: HTTPClient, logger: Logger) async throws -> any PushProvider {
-        switch push.provider {
-        case .log:
-            return LogPushProvider(logger: logger)
-        case .fcm:
-            let setUp = try push.fcmSetUp()
-            let tokens = await GoogleAccessTokens(key: setUp.key, tokenURL: setUp.tokenURL, http: http)
-            return FCMProvider(configuration: setUp.configuration, tokens: tokens, http: http, logger: logger)
+                registry: registry, queue: queue, deadLetters: pipeline.deadLetters, topics: topics, metrics: metrics,
+                logger: logger, resolve: pipeline.resolve)
+            return pipeline.services(
+                workers: [queue], application: environment.makeApplication(environment.makeRouter().buildResponder())
+            ) { await intake.handle($0) }
         }
     }
 }

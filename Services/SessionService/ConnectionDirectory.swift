@@ -1,6 +1,7 @@
 import ChatProtocol
 import DocumentStore
 import Foundation
+import Pipeline
 import ServiceKit
 import Synchronization
 
@@ -38,20 +39,20 @@ final class ConnectionDirectory: Sendable {
     /// A burst of connects (a gateway restarting, clients reconnecting after an outage)
     /// brings thousands of events within seconds; one write each would keep the database
     /// busy for minutes and hold up deliveries, so they are written in batches.
-    private let events: GroupCommit<ConnectionState, Void>
+    private let events: Batches<ConnectionState, Void>
 
     init(store: DocumentStore, database: String, cacheTTL: Duration = .seconds(10)) {
         let collection = store.collection("connections", in: database)
         self.collection = collection
         self.cacheTTL = cacheTTL
-        events = GroupCommit(maxBatch: Self.maxBatch) { batch in
+        events = Batches(maxBatch: Self.maxBatch) { batch in
             _ = try await collection.bulkWrite(Self.operations(for: batch), ordered: false)
         }
     }
 
     /// How many bulk writes recorded events so far.
     var batchesWritten: Int {
-        events.batchesWritten
+        events.batchesHandled
     }
 
     func createIndexes() async throws {

@@ -1,8 +1,10 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import Logging
 import Metrics
+import Pipeline
 import ServiceKit
 
 /// The V2 delivery state machine of FLOWS.md: push each message to the recipient's
@@ -35,6 +37,7 @@ actor DeliveryCoordinator {
 
     private let consumer: BrokerConsumer
     private let producer: BrokerProducer
+    private let deadLetters: DeadLetters
     private let directory: ConnectionDirectory
     private let gateways: GatewayDispatcher
     private let options: SessionOptions
@@ -68,11 +71,12 @@ actor DeliveryCoordinator {
     private let waitsEndedByTimeout = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "timeout")])
 
     init(
-        consumer: BrokerConsumer, producer: BrokerProducer, directory: ConnectionDirectory, gateways: GatewayDispatcher,
-        options: SessionOptions, topics: TopicOptions, logger: Logger
+        consumer: BrokerConsumer, producer: BrokerProducer, deadLetters: DeadLetters, directory: ConnectionDirectory,
+        gateways: GatewayDispatcher, options: SessionOptions, topics: TopicOptions, logger: Logger
     ) {
         self.consumer = consumer
         self.producer = producer
+        self.deadLetters = deadLetters
         self.directory = directory
         self.gateways = gateways
         self.options = options
@@ -88,17 +92,20 @@ actor DeliveryCoordinator {
         switch record.topic {
         case topics.userConnectionStateTopic:
             guard let event = try? ConnectionState(protobuf: record.value) else {
-                return await deadLetter(record, reason: "undecodable connection state")
+                await deadLetters.park(record, reason: "undecodable connection state")
+                return
             }
             chain(for: event.user) { [self] in await self.apply(event, record: record, trackId: trackId) }
         case topics.clientAckTopic:
             guard let ack = try? ChatMessage(protobuf: record.value), ack.type == .clientAck, !ack.source.isEmpty else {
-                return await deadLetter(record, reason: "not a client ack")
+                await deadLetters.park(record, reason: "not a client ack")
+                return
             }
             await acknowledge(ack, record: record, trackId: trackId)
         default:
             guard let message = try? ChatMessage(protobuf: record.value), !message.destination.isEmpty, !message.id.isEmpty else {
-                return await deadLetter(record, reason: "undecodable or incomplete message")
+                await deadLetters.park(record, reason: "undecodable or incomplete message")
+                return
             }
             accept(message, record: record, trackId: trackId)
         }
@@ -309,7 +316,7 @@ actor DeliveryCoordinator {
         resolving records: [ConsumedMessage]
     ) async {
         do {
-            try await producer.enqueue(message, topic: topic, key: key, trackId: trackId, headers: headers).report()
+            try await producer.enqueue(message, topic: topic, key: key, trackId: trackId, headers: headers).stored()
             records.forEach(consumer.resolve)
         } catch {
             logger.tracking(trackId).error("could not hand a message on", metadata: ["topic": "\(topic)", "reason": "\(error)"])
@@ -329,14 +336,5 @@ actor DeliveryCoordinator {
 
     private func chainFinished(_ user: String, id: Int) {
         if chainTails[user]?.id == id { chainTails.removeValue(forKey: user) }
-    }
-
-    private func deadLetter(_ record: ConsumedMessage, reason: String) async {
-        do {
-            try await producer.sendToDeadLetter(record, reason: reason, topic: topics.deadLetterTopic)
-            consumer.resolve(record)
-        } catch {
-            logger.error("could not dead-letter a record", metadata: ["reason": "\(error)"])
-        }
     }
 }

@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Pipeline
 import ServiceKit
 import Synchronization
 
@@ -12,7 +14,7 @@ import Synchronization
 /// Order per user is kept by the caller: the delivery coordinator waits for one message's
 /// outcome before it hands over that user's next one.
 final class GatewayDispatcher: Sendable {
-    private typealias Lane = GroupCommit<GatewayDeliveryAPI.Delivery, PushOutcome>
+    private typealias Lane = Batches<GatewayDeliveryAPI.Delivery, PushOutcome>
 
     private let client: GatewayClient
     private let maxBatch: Int
@@ -28,7 +30,7 @@ final class GatewayDispatcher: Sendable {
 
     /// How many HTTP calls went out (what batching saves shows here).
     var callsMade: Int {
-        lanes.withLock { $0.values.reduce(0) { $0 + $1.batchesWritten } }
+        lanes.withLock { $0.values.reduce(0) { $0 + $1.batchesHandled } }
     }
 
     /// What pushing this one message came to.
@@ -43,9 +45,9 @@ final class GatewayDispatcher: Sendable {
         lanes.withLock { lanes in
             if let lane = lanes[gatewayURL] { return lane }
             let client = client
-            let lane = Lane(maxBatch: maxBatch, maxWritesInFlight: maxCallsInFlight) { batch in
+            let lane = Lane(maxBatch: maxBatch, maxBatchesInFlight: maxCallsInFlight, outcomes: { batch in
                 await client.send(batch, at: gatewayURL)
-            }
+            })
             lanes[gatewayURL] = lane
             return lane
         }

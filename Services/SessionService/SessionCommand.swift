@@ -1,7 +1,6 @@
 import ArgumentParser
-import AsyncHTTPClient
-import Broker
 import DocumentStore
+import Pipeline
 import ServiceKit
 
 /// session-ms: knows who is connected where, pushes messages to gateways, waits for
@@ -18,38 +17,28 @@ struct SessionCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ServiceEnvironment.bootstrap(common)
-        let logger = environment.logger
-        let store = try DocumentStore(uri: common.mongoUrl)
-        let directory = ConnectionDirectory(store: store, database: common.mongoDatabase)
-        try await directory.createIndexes()
-        let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
-        let consumer = try BrokerConsumer(
-            configuration: common.brokerConfiguration, groupId: common.consumerGroup,
-            topics: [
-                topics.userConnectionStateTopic, topics.sendMessageTopic, topics.systemMessageTopic, topics.clientAckTopic,
-            ],
-            logger: logger,
-            // Acks resolve deliveries in flight: back-pressure must never stop reading them.
-            options: common.consumerOptions(alwaysFetchedTopics: [topics.clientAckTopic]))
-        let http = GatewayClient.makeHTTPClient()
-        let coordinator = DeliveryCoordinator(
-            consumer: consumer, producer: producer, directory: directory,
-            gateways: GatewayDispatcher(
-                client: GatewayClient(http: http, timeout: .milliseconds(session.gatewayTimeoutMs)),
-                maxBatch: session.gatewayBatchSize, maxCallsInFlight: session.gatewayCallsInFlight),
-            options: session, topics: topics, logger: logger)
-        let consumerService = ConsumerService(name: "consumer", consumer: consumer, readiness: environment.readiness) { record in
-            await coordinator.handle(record)
+        try await environment.run { resources in
+            let store = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
+            let directory = ConnectionDirectory(store: store, database: common.mongoDatabase)
+            try await directory.createIndexes()
+            let http = resources.keep(GatewayClient.makeHTTPClient(), "gateway client") { try await $0.shutdown() }
+            let pipeline = try ConsumerPipeline(
+                environment: environment, topics: topics,
+                consuming: [
+                    topics.userConnectionStateTopic, topics.sendMessageTopic, topics.systemMessageTopic, topics.clientAckTopic,
+                ],
+                // Acks resolve deliveries in flight: back-pressure must never stop reading them.
+                alwaysFetched: [topics.clientAckTopic], lingerMilliseconds: 0)
+            let coordinator = DeliveryCoordinator(
+                consumer: pipeline.consumer, producer: pipeline.producer, deadLetters: pipeline.deadLetters,
+                directory: directory,
+                gateways: GatewayDispatcher(
+                    client: GatewayClient(http: http, timeout: .milliseconds(session.gatewayTimeoutMs)),
+                    maxBatch: session.gatewayBatchSize, maxCallsInFlight: session.gatewayCallsInFlight),
+                options: session, topics: topics, logger: environment.logger)
+            return pipeline.services(application: environment.makeApplication(environment.makeRouter().buildResponder())) {
+                await coordinator.handle($0)
+            }
         }
-        let application = environment.makeApplication(environment.makeRouter().buildResponder())
-        // The HTTP client must be shut down on every path, a failed start included.
-        do {
-            try await environment.run([ProducerService(producer, topics: topics.allTopicNames), consumerService, application])
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-        try await http.shutdown()
-        await store.close()
     }
 }

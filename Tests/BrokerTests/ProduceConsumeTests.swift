@@ -7,7 +7,7 @@ final class ProduceConsumeTests: XCTestCase {
         let configuration = try testBrokerConfiguration()
         let topic = try await makeTopic(partitions: 3, configuration: configuration)
         let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
-        var reports: [String: DeliveryReport] = [:]
+        var reports: [String: RecordPosition] = [:]
         for index in 0..<12 {
             let key = "user-\(index % 4)"
             reports["value-\(index)"] = try await producer.send(
@@ -46,7 +46,7 @@ final class ProduceConsumeTests: XCTestCase {
             try await producer.send(topic: "nowhere", key: "k", value: Data("v".utf8))
             XCTFail("a record no broker acknowledged was reported as sent")
         } catch let error as BrokerError {
-            XCTAssertEqual(error.kind, .delivery)
+            XCTAssertEqual(error.kind, .produce)
         }
         await producer.close(timeout: .seconds(1))
     }

@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import ServiceKit
 import TestSupport
@@ -30,7 +31,7 @@ final class ConnectionOrderTests: XCTestCase {
                 BrokerHeader(name: RecordHeaders.storedCopy, string: "true"),
                 BrokerHeader(name: RecordHeaders.recipientConnectedAt, string: String(connectedAt)),
             ]
-        ).report()
+        ).stored()
         await producer.close()
         try await eventually("session-ms to hold the copy for bob's connection event") {
             try await ServiceMetrics.value(named: "session_deliveries_awaiting_connection", of: "session-ms") >= 1

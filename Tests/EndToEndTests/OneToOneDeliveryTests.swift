@@ -68,10 +68,13 @@ final class OneToOneDeliveryTests: XCTestCase {
         defer { silent.close() }
         let sender = try await ChatClient.connect(alice, key: aliceKey)
         defer { sender.close() }
-        // The first push may race the recipient's CONNECTED event; wait until one arrives.
+        // The message may race the recipient's CONNECTED event to session-ms and be stored
+        // before any push; persistence then sends it straight back out (the recipient is
+        // connected), so "stored" alone does not mean "stored after the retries".
         sender.sendMessage(to: bob, id: "never-acked", text: "ack me")
         try await eventually("the message to be stored after the retries") {
-            try await Self.storedMessages(of: bob, key: bobKey).contains { $0["id"] as? String == "never-acked" }
+            guard silent.messages.filter({ $0.id == "never-acked" }).count >= 3 else { return false }
+            return try await Self.storedMessages(of: bob, key: bobKey).contains { $0["id"] as? String == "never-acked" }
         }
         let pushes = silent.messages.filter { $0.id == "never-acked" }.count
         // The test stack runs session-ms with --max-delivery-attempts 3.

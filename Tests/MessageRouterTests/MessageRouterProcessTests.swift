@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import TestSupport
 import ServiceKit
@@ -48,7 +49,7 @@ final class MessageRouterProcessTests: XCTestCase {
             return metrics.contains(#"router_messages_routed_total{target="send-message"} 200"#)
                 && metrics.contains(#"router_messages_routed_total{target="system-message"} 1"#)
                 && metrics.contains(#"router_messages_routed_total{target="new-group-message"} 1"#)
-                && metrics.contains("router_messages_dead_lettered_total 1")
+                && metrics.contains(#"dead_lettered_total{topic="\#(names[0])"} 1"#)
         }
         let alive = try await router.get("/alive")
         XCTAssertEqual(alive.status, 200)

@@ -1,6 +1,8 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
+import Pipeline
 import TestSupport
 import ServiceKit
 import Synchronization
@@ -18,7 +20,7 @@ final class RouterHarness: Sendable {
     let producer: BrokerProducer
     private let consumer: BrokerConsumer
     private let resolved = Resolved()
-    private let resolver: DeliveryResolver
+    private let outputs: OutputResolver
     private let router: RecordRouter
     private let work: Task<Void, Never>
 
@@ -39,21 +41,21 @@ final class RouterHarness: Sendable {
             resolved.records.withLock { $0.append(record) }
             consumer.resolve(record)
         }
-        let metrics = RouterMetrics()
-        let resolver = DeliveryResolver(metrics: metrics, logger: logger, resolve: resolve)
+        let outputs = OutputResolver(logger: logger, resolve: resolve)
         let router = RecordRouter(
-            table: RoutingTable(topics: topics), producer: producer, resolver: resolver, deadLetterTopic: topics.deadLetterTopic,
-            metrics: metrics, logger: logger, resolve: resolve)
+            table: RoutingTable(topics: topics), producer: producer, outputs: outputs,
+            deadLetters: DeadLetters(producer: producer, topic: topics.deadLetterTopic, logger: logger, resolve: resolve),
+            metrics: RouterMetrics(), logger: logger)
         self.consumer = consumer
-        self.resolver = resolver
+        self.outputs = outputs
         self.router = router
         work = Task {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await resolver.run() }
+                group.addTask { await outputs.run() }
                 for await record in consumer.messages {
                     await router.handle(record)
                 }
-                resolver.finish()
+                outputs.finish()
             }
         }
     }

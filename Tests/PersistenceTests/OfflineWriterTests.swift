@@ -41,14 +41,14 @@ final class OfflineWriterTests: XCTestCase {
         let harness = try await WorkersHarness()
         let count = 6_000
         // Many senders to many recipients, produced up front so the measurement is the storing.
-        var deliveries: [Delivery] = []
+        var receipts: [ProduceReceipt] = []
         for index in 0..<count {
             let message = offlineMessage("m\(index)", from: "sender-\(index % 50)", to: "user-\(index % 200)")
-            deliveries.append(
+            receipts.append(
                 try await harness.producer.enqueue(
                     topic: harness.topics.offlineMessageTopic, key: message.destination, value: message.protobufData()))
         }
-        for delivery in deliveries { _ = try await delivery.report() }
+        for receipt in receipts { _ = try await receipt.stored() }
         try await harness.waitUntilResolved(1)
         let start = ContinuousClock.now
         try await harness.waitUntilResolved(count, timeout: .seconds(60))

@@ -1,6 +1,7 @@
 import Auth
 import Broker
 import ChatProtocol
+import Contracts
 import DocumentStore
 import Foundation
 import TestSupport
@@ -53,7 +54,7 @@ final class PersistenceProcessTests: XCTestCase {
 
         let connected = ConnectionState(
             user: "bob", state: .connected, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1", connectionId: "c1", timestamp: 1)
-        _ = try await producer.enqueue(connected, topic: names[1], trackId: "connect").report()
+        _ = try await producer.enqueue(connected, topic: names[1], trackId: "connect").stored()
         let sent = try await outputs.wait(for: 2, on: names[2])
         XCTAssertEqual(try sent.map { try ChatMessage(protobuf: $0.value).id }, ["first", "second"])
         XCTAssertEqual(sent.map { $0.headers.value(for: RecordHeaders.storedCopy) }, ["true", "true"])
@@ -63,7 +64,7 @@ final class PersistenceProcessTests: XCTestCase {
         try await eventually("the metrics to count the work") {
             let metrics = try await service.get("/metrics").body
             return metrics.contains("persistence_messages_redelivered_total 2")
-                && metrics.contains("persistence_dead_lettered_total 1")
+                && metrics.contains(#"dead_lettered_total{topic="\#(names[0])"} 1"#)
                 && metrics.contains("persistence_ephemeral_ignored_total 1")
         }
         let status = try await service.stop()

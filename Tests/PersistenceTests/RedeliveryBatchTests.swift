@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
 import ServiceKit
 import TestSupport
@@ -109,15 +110,15 @@ final class RedeliveryBatchTests: XCTestCase {
             (0..<3000).map { stored(offlineMessage("x\($0)", to: "away-\($0 % 500)"), sequence: 10 + Int64($0)) })
         let count = 2000
         let start = ContinuousClock.now
-        var deliveries: [Delivery] = []
+        var receipts: [ProduceReceipt] = []
         for index in 0..<count {
             let event = ConnectionState(
                 user: "user-\(index)", state: .connected, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1",
                 connectionId: "c-\(index)", timestamp: 1)
-            deliveries.append(
+            receipts.append(
                 try await harness.producer.enqueue(event, topic: harness.topics.userConnectionStateTopic, trackId: "t-\(index)"))
         }
-        for delivery in deliveries { _ = try await delivery.report() }
+        for receipt in receipts { _ = try await receipt.stored() }
         try await harness.waitUntilResolved(count, timeout: .seconds(120))
         let queries = harness.workers.redelivery.storeQueries
         // For information only, as in the writer's burst test.

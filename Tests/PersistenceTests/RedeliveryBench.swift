@@ -1,6 +1,8 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
+import Pipeline
 import ServiceKit
 import TestSupport
 
@@ -27,16 +29,13 @@ final class RedeliveryBench: Sendable {
         (connectionTopic, sendMessageTopic, deadLetterTopic) = (names[0], names[1], names[2])
         test = try await TestStore()
         producer = try BrokerProducer(configuration: try TestEnvironment.brokerConfiguration(), logger: TestEnvironment.logger)
-        let metrics = PersistenceMetrics()
         let resolved = self.resolved
+        let resolve: @Sendable (ConsumedMessage) -> Void = { record in resolved.append(record) }
         redelivery = Redelivery(
             store: test.store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: sendMessageTopic),
             connectedUsers: ConnectedUsers(),
-            deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, metrics: metrics),
-            metrics: metrics, logger: TestEnvironment.logger
-        ) { record in
-            resolved.append(record)
-        }
+            deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, logger: TestEnvironment.logger, resolve: resolve),
+            metrics: PersistenceMetrics(), logger: TestEnvironment.logger, resolve: resolve)
     }
 
     /// The offsets of the resolved records, in the order they were resolved.
@@ -46,22 +45,23 @@ final class RedeliveryBench: Sendable {
     /// hands them over.
     func records(_ values: [Data]) async throws -> [ConsumedMessage] {
         let collector = try RecordCollector(topics: [connectionTopic])
-        var deliveries: [Delivery] = []
+        var receipts: [ProduceReceipt] = []
         for (index, value) in values.enumerated() {
             let headers = [TrackId.header("record-\(index)")]
-            deliveries.append(try await producer.enqueue(topic: connectionTopic, key: nil, value: value, headers: headers))
+            receipts.append(try await producer.enqueue(topic: connectionTopic, key: nil, value: value, headers: headers))
         }
-        for delivery in deliveries { _ = try await delivery.report() }
+        for receipt in receipts { _ = try await receipt.stored() }
         let records = try await collector.wait(for: values.count, on: connectionTopic, timeout: .seconds(60))
         await collector.close()
         return records
     }
 
-    /// Submits all `records` before redelivery runs, then runs it until it handled them.
+    /// Hands all `records` over at once, as batches of `Redelivery.maxBatch` (what gathers
+    /// while a burst arrives), and returns once redelivery handled them.
     func handleTogether(_ records: [ConsumedMessage]) async {
-        for record in records { redelivery.submit(record) }
-        redelivery.finish()
-        await redelivery.run()
+        for start in stride(from: 0, to: records.count, by: Redelivery.maxBatch) {
+            await redelivery.handle(Array(records[start..<min(start + Redelivery.maxBatch, records.count)]))
+        }
     }
 
     /// Every record redelivery put on `topic`, read up to a marker produced now.

@@ -1,6 +1,8 @@
 import Broker
 import ChatProtocol
+import Contracts
 import Foundation
+import Pipeline
 import TestSupport
 import ServiceKit
 
@@ -31,22 +33,21 @@ final class WorkersHarness: Sendable {
             configuration: configuration, groupId: TestEnvironment.uniqueName("persistence"),
             topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic], logger: logger)
         let resolved = self.resolved
-        let workers = PersistenceWorkers(store: test.store, producer: producer, topics: topics, logger: logger) { record in
+        let resolve: @Sendable (ConsumedMessage) -> Void = { record in
             resolved.append(record)
             consumer.resolve(record)
         }
+        let workers = PersistenceWorkers(
+            store: test.store, producer: producer, topics: topics,
+            deadLetters: DeadLetters(producer: producer, topic: topics.deadLetterTopic, logger: logger, resolve: resolve),
+            logger: logger, resolve: resolve)
         self.consumer = consumer
         self.workers = workers
         work = Task {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await workers.writer.run() }
-                group.addTask { await workers.redelivery.run() }
-                for await record in consumer.messages {
-                    workers.handle(record)
-                }
-                workers.writer.finish()
-                workers.redelivery.finish()
+            for await record in consumer.messages {
+                workers.handle(record)
             }
+            await workers.drained()
         }
     }
 
@@ -75,7 +76,7 @@ final class WorkersHarness: Sendable {
     func sendConnection(_ user: String, _ state: ConnectionState.State) async throws {
         let event = ConnectionState(
             user: user, state: state, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1", connectionId: "c-1", timestamp: 1)
-        _ = try await producer.enqueue(event, topic: topics.userConnectionStateTopic, trackId: "connect-\(user)").report()
+        _ = try await producer.enqueue(event, topic: topics.userConnectionStateTopic, trackId: "connect-\(user)").stored()
     }
 
     func close() async {

@@ -1,5 +1,6 @@
 import Broker
 import ChatProtocol
+import Contracts
 import DocumentStore
 import Foundation
 import ServiceKit
@@ -38,7 +39,7 @@ final class PushNotificationProcessTests: XCTestCase {
             try await producer.send(topic: loginTopic, key: user, value: event.protobufData(), headers: [TrackId.header("login")])
         }
 
-        func offline(_ message: ChatMessage, for recipient: String, storedCopy: Bool = false) async throws -> Delivery {
+        func offline(_ message: ChatMessage, for recipient: String, storedCopy: Bool = false) async throws -> ProduceReceipt {
             let headers = storedCopy ? [BrokerHeader(name: RecordHeaders.storedCopy, string: "true")] : []
             return try await producer.enqueue(message, topic: offlineTopic, key: recipient, trackId: "t-\(message.id)", headers: headers)
         }
@@ -75,23 +76,23 @@ final class PushNotificationProcessTests: XCTestCase {
 
                 // One burst: three messages, one of them acked late, and what is never pushed.
                 let ack = ChatMessage(id: "m2", type: .clientAck, channel: .individual, source: "bob", destination: "server")
-                var deliveries: [Delivery] = []
+                var receipts: [ProduceReceipt] = []
                 for message in [Self.message("m1"), Self.message("m2"), Self.message("m3")] {
-                    deliveries.append(try await harness.offline(message, for: "bob"))
+                    receipts.append(try await harness.offline(message, for: "bob"))
                 }
-                deliveries.append(try await harness.offline(ack, for: "bob"))
-                deliveries.append(try await harness.offline(Self.message("n1", .notification), for: "bob"))
-                deliveries.append(try await harness.offline(Self.message("e1", ephemeral: true), for: "bob"))
-                deliveries.append(try await harness.offline(Self.message("old", ephemeral: false), for: "bob", storedCopy: true))
-                deliveries.append(try await harness.offline(Self.message("m1"), for: "bob"))
-                for delivery in deliveries { _ = try await delivery.report() }
+                receipts.append(try await harness.offline(ack, for: "bob"))
+                receipts.append(try await harness.offline(Self.message("n1", .notification), for: "bob"))
+                receipts.append(try await harness.offline(Self.message("e1", ephemeral: true), for: "bob"))
+                receipts.append(try await harness.offline(Self.message("old", ephemeral: false), for: "bob", storedCopy: true))
+                receipts.append(try await harness.offline(Self.message("m1"), for: "bob"))
+                for receipt in receipts { _ = try await receipt.stored() }
                 try await harness.producer.send(topic: harness.offlineTopic, key: "bob", value: Data("garbage".utf8), headers: [])
 
                 try await eventually("a push to each of bob's devices") {
                     !google.sends(to: "bob-phone").isEmpty && !google.sends(to: "bob-tablet").isEmpty
                 }
                 // A later message proves the burst is over: it is the only other push.
-                _ = try await harness.offline(Self.message("m4"), for: "bob").report()
+                _ = try await harness.offline(Self.message("m4"), for: "bob").stored()
                 try await eventually("the later message pushed to both devices") {
                     google.sends(to: "bob-phone").count >= 2 && google.sends(to: "bob-tablet").count >= 2
                 }
@@ -140,11 +141,11 @@ final class PushNotificationProcessTests: XCTestCase {
                 try await harness.waitForDevices(of: "carol", count: 2)
                 google.unregister("carol-old")
 
-                _ = try await harness.offline(Self.message("c1"), for: "carol").report()
+                _ = try await harness.offline(Self.message("c1"), for: "carol").stored()
                 try await eventually("carol's uninstalled app to be forgotten") {
                     try await harness.registry.devices(of: "carol").map(\.device) == ["new-phone"]
                 }
-                _ = try await harness.offline(Self.message("c2"), for: "carol").report()
+                _ = try await harness.offline(Self.message("c2"), for: "carol").stored()
                 try await eventually("the second message pushed") { google.sends(to: "carol-new").count == 2 }
                 XCTAssertEqual(google.sends(to: "carol-old").count, 1, "a forgotten token gets nothing more")
                 XCTAssertEqual(google.sends(to: "carol-new").map(\.messageIds), [["c1"], ["c2"]])

@@ -17,10 +17,7 @@ def deployed_services():
 
 def topic_properties():
     """TopicOptions property -> default topic name, dead letters included."""
-    text = (support.ROOT / "Libs" / "ServiceKit" / "TopicOptions.swift").read_text()
-    pairs = dict(re.findall(r'var (\w+Topic): String = EnvironmentDefault\.string\("\w+", "([^"]+)"\)', text))
-    assert len(pairs) >= 9, f"found only {pairs}"
-    return pairs
+    return {prop: name for prop, _, name in support.code_topics()}
 
 
 def service_folders():

@@ -17,6 +17,15 @@ ROOT = Path(__file__).resolve().parents[3]
 BIN = ROOT / ".build" / "debug"
 
 
+def code_topics():
+    """The topics of Libs/Contracts/Topic.swift: [(TopicOptions property, env variable,
+    default name)], dead letters included."""
+    text = (ROOT / "Libs" / "Contracts" / "Topic.swift").read_text()
+    cases = re.findall(r'^    case (\w+) = "([^"]+)"$', text, re.M)
+    assert len(cases) >= 9, f"found only {cases} in Topic.swift"
+    return [(f"{case}Topic", name.upper().replace("-", "_") + "_TOPIC", name) for case, name in cases]
+
+
 def environment(name):
     value = os.environ.get(name)
     if not value:

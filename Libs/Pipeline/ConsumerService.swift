@@ -1,4 +1,5 @@
 import Broker
+import ServiceKit
 import Logging
 import Metrics
 import ServiceLifecycle

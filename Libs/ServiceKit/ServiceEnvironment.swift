@@ -6,7 +6,8 @@ import Prometheus
 import ServiceLifecycle
 
 /// Process-wide set-up shared by every executable: JSON logs, the Prometheus registry,
-/// `--check-config`, and a service group with graceful shutdown on SIGTERM/SIGINT.
+/// `--check-config`, and a service group with graceful shutdown on SIGTERM/SIGINT that
+/// closes the process's clients on every way out.
 public struct ServiceEnvironment: Sendable {
     public let options: CommonOptions
     public let logger: Logger
@@ -59,14 +60,25 @@ public struct ServiceEnvironment: Sendable {
             logger: logger)
     }
 
-    /// Runs the services until SIGTERM/SIGINT, then shuts them down in reverse order
-    /// (so consumers finish in-flight work and commit before the HTTP port closes).
-    public func run(_ services: [any Service]) async throws {
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+    /// Builds the services with `build`, runs them until SIGTERM/SIGINT, then shuts them
+    /// down in reverse order (so consumers finish in-flight work and commit before the
+    /// HTTP port closes). Every client kept in `resources` is closed on every way out:
+    /// after a normal stop, when `build` throws, and when a service fails.
+    public func run(_ build: (_ resources: ServiceResources) async throws -> [any Service]) async throws {
+        let resources = ServiceResources()
+        do {
+            let services = try await build(resources)
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: ([resources] + services).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+        } catch {
+            await resources.closeAll()
+            logger.critical("stopped", metadata: ["reason": "\(error)"])
+            throw error
+        }
+        await resources.closeAll()
     }
 }

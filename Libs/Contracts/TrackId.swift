@@ -5,7 +5,7 @@ import Logging
 /// A track id follows one client request through every service: it travels in the
 /// `track-id` broker header and appears as `trackId` in every log line about it.
 public enum TrackId {
-    public static let headerName = "track-id"
+    public static let headerName = RecordHeaders.trackId
     public static let metadataKey = "trackId"
 
     public static func make() -> String {

@@ -1,10 +1,12 @@
 import Synchronization
 
-/// The broker's answer for one enqueued record, awaitable any number of times.
-public final class Delivery: Sendable {
+/// The broker's answer for one enqueued record, awaitable any number of times. Named a
+/// receipt, not a delivery: in this project "delivery" means handing a message to a
+/// user's connection.
+public final class ProduceReceipt: Sendable {
     private enum State {
-        case pending([CheckedContinuation<DeliveryReport, Error>])
-        case done(Result<DeliveryReport, BrokerError>)
+        case pending([CheckedContinuation<RecordPosition, Error>])
+        case done(Result<RecordPosition, BrokerError>)
     }
 
     private let state = Mutex(State.pending([]))
@@ -13,9 +15,9 @@ public final class Delivery: Sendable {
 
     /// Waits until the broker stored the record (or refused it).
     @discardableResult
-    public func report() async throws -> DeliveryReport {
+    public func stored() async throws -> RecordPosition {
         try await withCheckedThrowingContinuation { continuation in
-            let result: Result<DeliveryReport, BrokerError>? = state.withLock { state in
+            let result: Result<RecordPosition, BrokerError>? = state.withLock { state in
                 switch state {
                 case .pending(var waiting):
                     waiting.append(continuation)
@@ -29,8 +31,8 @@ public final class Delivery: Sendable {
         }
     }
 
-    func complete(_ result: Result<DeliveryReport, BrokerError>) {
-        let waiting: [CheckedContinuation<DeliveryReport, Error>] = state.withLock { state in
+    func complete(_ result: Result<RecordPosition, BrokerError>) {
+        let waiting: [CheckedContinuation<RecordPosition, Error>] = state.withLock { state in
             guard case .pending(let waiting) = state else { return [] }
             state = .done(result)
             return waiting

@@ -5,9 +5,8 @@ import Foundation
 /// JSON), and the gateway answers per message, in request order.
 ///
 /// One call carries any number of deliveries for any users on that gateway, so a busy
-/// session-ms pays one HTTP round trip for many messages. The older form (`user` and
-/// `messages`, one user per call) is still accepted, so gateways can be upgraded before
-/// session-ms.
+/// session-ms pays one HTTP round trip for many messages. (The older one-user form,
+/// `user` and `messages`, is gone: only tests still sent it.)
 public enum GatewayDeliveryAPI {
     public static let path = "/send"
 
@@ -23,26 +22,10 @@ public enum GatewayDeliveryAPI {
     }
 
     public struct Request: Codable, Sendable {
-        public var deliveries: [Delivery]?
-        /// The older one-user form.
-        public var user: String?
-        public var messages: [Data]?
+        public var deliveries: [Delivery]
 
         public init(deliveries: [Delivery]) {
             self.deliveries = deliveries
-        }
-
-        public init(user: String, messages: [Data]) {
-            self.user = user
-            self.messages = messages
-        }
-
-        /// Every delivery the request asks for, whichever form it uses; nil when it uses
-        /// neither.
-        public var allDeliveries: [Delivery]? {
-            if let deliveries { return deliveries }
-            guard let user, let messages else { return nil }
-            return messages.map { Delivery(user: user, message: $0) }
         }
     }
 
