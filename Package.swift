@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "Persistence",
             dependencies: [
-                "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "Auth",
             dependencies: [
-                "DocumentStore",
+                "DocumentStore", "PublicAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -255,7 +255,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "ServiceKit", "Auth", "Broker", "ChatProtocol", "DocumentStore",
+                "ServiceKit", "Auth", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
