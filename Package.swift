@@ -271,7 +271,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "ChatProtocol", "SessionService", "ServiceKit",
+                "Gateway", "Auth", "Broker", "ChatProtocol", "DocumentStore", "SessionService", "ServiceKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -24,9 +24,16 @@ struct RESTSendRoutes: Sendable {
     }
 
     private func send<Context: RequestContext>(_ request: Request, context: Context) async throws -> Response {
-        guard let user = try await authenticate(request.headers) else {
-            return APIResponse.error(APIError(.unauthorized, "missing or invalid credentials"))
+        let user: String?
+        do {
+            user = try await authenticate(request.headers)
+        } catch {
+            // The same 503 as AccessKeyMiddleware gives on the other services: the key may be
+            // fine, so the client should retry, not log in again or see the framework's bare 500.
+            context.logger.error("could not check credentials", metadata: ["reason": "\(error)"])
+            return APIResponse.error(.authenticationUnavailable)
         }
+        guard let user else { return APIResponse.error(APIError(.unauthorized, "missing or invalid credentials")) }
         let format: FrameFormat
         do {
             format = try FrameFormat(query: request.uri.queryParameters.get("format"))
