@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "Auth",
             dependencies: [
-                "DocumentStore",
+                "DocumentStore", "PublicAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "Gateway",
             dependencies: [
-                "Contracts", "ServiceKit", "Auth", "Broker", "ChatProtocol", "DocumentStore",
+                "Contracts", "ServiceKit", "Auth", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -172,7 +172,7 @@ let package = Package(
         .executableTarget(
             name: "Persistence",
             dependencies: [
-                "Contracts", "Pipeline", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                "Contracts", "Pipeline", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -313,7 +313,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Contracts", 
-                "Gateway", "ChatProtocol", "SessionService", "ServiceKit",
+                "Gateway", "Auth", "Broker", "DocumentStore", "ChatProtocol", "SessionService", "ServiceKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

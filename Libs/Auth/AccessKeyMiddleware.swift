@@ -1,5 +1,5 @@
-import Foundation
 import Hummingbird
+import PublicAPI
 
 /// Lets a request through only with valid credentials (`CredentialExtractor`), and puts
 /// the authenticated user on the context. Otherwise answers 401 `{status:false, error}`,
@@ -15,25 +15,19 @@ public struct AccessKeyMiddleware<Context: AuthenticatedRequestContext>: RouterM
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let credentials = CredentialExtractor.credentials(from: request.headers) else {
-            return Self.error(.unauthorized, "missing credentials: send the user and accesskey headers")
+            return APIResponse.error(APIError(.unauthorized, "missing credentials: send the user and accesskey headers"))
         }
         let valid: Bool
         do {
             valid = try await verifier.verify(credentials)
         } catch {
             context.logger.error("access key lookup failed", metadata: ["error": "\(error)"])
-            return Self.error(.serviceUnavailable, "authentication is unavailable, try again")
+            return APIResponse.error(.authenticationUnavailable)
         }
-        guard valid else { return Self.error(.unauthorized, "wrong or expired access key") }
+        guard valid else { return APIResponse.error(APIError(.unauthorized, "wrong or expired access key")) }
         var context = context
         context.username = credentials.username
         context.logger[metadataKey: "user"] = .string(credentials.username)
         return try await next(request, context)
-    }
-
-    private static func error(_ status: HTTPResponse.Status, _ reason: String) -> Response {
-        let body = (try? JSONSerialization.data(withJSONObject: ["status": false, "error": reason], options: [.sortedKeys])) ?? Data()
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,35 +1,32 @@
 import Foundation
 import Hummingbird
 
-/// A refusal with the status and reason the client gets as `{status:false, error}`.
-public struct APIError: Error, Equatable {
-    public let status: HTTPResponse.Status
-    public let reason: String
-
-    public init(_ status: HTTPResponse.Status, _ reason: String) {
-        self.status = status
-        self.reason = reason
-    }
-}
-
 /// The JSON responses of the public API (PROTOCOL.md).
 public enum APIResponse {
     public static func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        json(any: object, status: status)
+        response(data(any: object), status: status)
     }
 
     /// A top-level JSON array (e.g. `GET /groups`).
     public static func json(array: [Any], status: HTTPResponse.Status = .ok) -> Response {
-        json(any: array, status: status)
-    }
-
-    private static func json(any object: Any, status: HTTPResponse.Status) -> Response {
-        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        response(data(any: array), status: status)
     }
 
     public static func error(_ error: APIError) -> Response {
-        json(["status": false, "error": error.reason], status: error.status)
+        response(errorBody(error), status: error.status)
+    }
+
+    /// The bytes of an error's body, for answers written outside a router (the gateway
+    /// refuses WebSocket upgrades on the raw channel) so they cannot drift from `error(_:)`.
+    public static func errorBody(_ error: APIError) -> Data {
+        data(any: ["status": false, "error": error.reason])
+    }
+
+    private static func data(any object: Any) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+
+    private static func response(_ body: Data, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

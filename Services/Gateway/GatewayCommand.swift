@@ -29,10 +29,7 @@ struct GatewayCommand: AsyncParsableCommand {
             let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
             let store = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
             let verifier = AccessKeyVerifier(store: store, database: common.mongoDatabase, logger: logger)
-            let authenticate: @Sendable (HTTPFields) async throws -> String? = { headers in
-                guard let credentials = CredentialExtractor.credentials(from: headers) else { return nil }
-                return try await verifier.verify(credentials) ? credentials.username : nil
-        }
+            let authenticate = Authentication.byAccessKey(verifier)
         let intake = MessageIntake(
             producer: producer, topics: topics, gatewayId: gatewayId, maxMessageBytes: gateway.maxMessageBytes, logger: logger)
         let registry = ConnectionRegistry()

@@ -8,6 +8,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
+import PublicAPI
 
 /// The public port's connections. Plain HTTP goes to the Hummingbird router (REST send).
 /// An upgrade request is judged by `WebSocketRoutes` before anything is upgraded; once a
@@ -18,7 +19,7 @@ struct PublicChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case webSocket
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse.Status, String)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, APIError)
     }
 
     struct Value: ServerChildChannelValue {
@@ -63,7 +64,7 @@ struct PublicChannel: ServerChildChannel, HTTPChannelHandler {
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let http = try Self.httpChannel(channel, logger: logger)
-                        if case .refuse(let status, let reason) = decided.value { return .refused(http, status, reason) }
+                        if case .refuse(let error) = decided.value { return .refused(http, error) }
                         return .http(http)
                     }
                 })
@@ -83,8 +84,8 @@ struct PublicChannel: ServerChildChannel, HTTPChannelHandler {
                 break
             case .http(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
-            case .refused(let http, let status, let reason):
-                try await Self.refuse(http, status: status, reason: reason)
+            case .refused(let http, let error):
+                try await Self.refuse(http, with: error)
             }
         } catch {
             logger.debug("connection ended before it was served", metadata: ["reason": "\(error)"])
@@ -98,12 +99,10 @@ struct PublicChannel: ServerChildChannel, HTTPChannelHandler {
         return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
     }
 
-    private static func refuse(
-        _ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, status: HTTPResponse.Status, reason: String
-    ) async throws {
-        let body = (try? JSONSerialization.data(withJSONObject: ["status": false, "error": reason], options: [.sortedKeys])) ?? Data("{}".utf8)
+    private static func refuse(_ http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, with error: APIError) async throws {
+        let body = APIResponse.errorBody(error)
         let head = HTTPResponse(
-            status: status,
+            status: error.status,
             headerFields: [.connection: "close", .contentType: "application/json", .contentLength: "\(body.count)"])
         try await http.executeThenClose { _, outbound in
             try await outbound.write(contentsOf: [.head(head), .body(ByteBuffer(bytes: body)), .end(nil)])

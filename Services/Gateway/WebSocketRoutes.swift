@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import PublicAPI
 
 /// `GET /wss/?format=text|binary&ack=true` (also `/wss`): decides on an upgrade request,
 /// authenticating it first (401 and no upgrade on bad credentials, 400 on a bad format),
@@ -12,7 +13,7 @@ struct WebSocketRoutes: Sendable {
     enum Verdict: Sendable {
         case upgrade(ClientConnection)
         /// Answered with this status and a JSON error, and the connection closed.
-        case refuse(HTTPResponse.Status, String)
+        case refuse(APIError)
     }
 
     let authenticate: @Sendable (HTTPFields) async throws -> String?
@@ -23,19 +24,19 @@ struct WebSocketRoutes: Sendable {
 
     func verdict(on head: HTTPRequestHead) async -> Verdict {
         let uri = URI(head.uri)
-        guard uri.path == "/wss" || uri.path == "/wss/" else { return .refuse(.notFound, "no WebSocket at \(uri.path)") }
-        guard head.method == .GET else { return .refuse(.methodNotAllowed, "a WebSocket upgrade is a GET") }
-        guard !drain.isDraining else { return .refuse(.serviceUnavailable, "this gateway is stopping; connect again") }
+        guard uri.path == "/wss" || uri.path == "/wss/" else { return .refuse(APIError(.notFound, "no WebSocket at \(uri.path)")) }
+        guard head.method == .GET else { return .refuse(APIError(.methodNotAllowed, "a WebSocket upgrade is a GET")) }
+        guard !drain.isDraining else { return .refuse(APIError(.serviceUnavailable, "this gateway is stopping; connect again")) }
         let user: String?
         do {
             user = try await authenticate(Self.fields(of: head.headers))
         } catch {
             logger.error("could not check credentials", metadata: ["reason": "\(error)"])
-            return .refuse(.serviceUnavailable, "temporarily unable to check credentials")
+            return .refuse(APIError(.serviceUnavailable, "temporarily unable to check credentials"))
         }
-        guard let user else { return .refuse(.unauthorized, "missing or invalid credentials") }
+        guard let user else { return .refuse(APIError(.unauthorized, "missing or invalid credentials")) }
         guard let format = try? FrameFormat(query: uri.queryParameters.get("format")) else {
-            return .refuse(.badRequest, "format must be text or binary")
+            return .refuse(APIError(.badRequest, "format must be text or binary"))
         }
         let wantsServerAcks = uri.queryParameters.get("ack")?.lowercased() == "true"
         return .upgrade(ClientConnection(user: user, format: format, wantsServerAcks: wantsServerAcks))

@@ -1,6 +1,7 @@
 import Auth
 import Foundation
 import Hummingbird
+import PublicAPI
 
 /// `GET /messages?limit=&after=`: the caller's stored (not yet acked) messages, oldest first,
 /// as outbound JSON envelopes (PROTOCOL.md). Listing never deletes; the client acks what it
@@ -16,20 +17,22 @@ struct MessagesRoute: Sendable {
         var limit = Self.defaultLimit
         if let text = limitText {
             guard let requested = Int(text), requested >= 1 else {
-                return Self.error(.badRequest, "limit must be a positive integer")
+                return APIResponse.error(APIError(.badRequest, "limit must be a positive integer"))
             }
             limit = min(requested, Self.maxLimit)
         }
         var cursor: PageCursor?
         if let text = afterText, !text.isEmpty {
-            guard let parsed = PageCursor(String(text)) else { return Self.error(.badRequest, "after is not a cursor from next") }
+            guard let parsed = PageCursor(String(text)) else {
+                return APIResponse.error(APIError(.badRequest, "after is not a cursor from next"))
+            }
             cursor = parsed
         }
         do {
             let page = try await store.page(of: user, after: cursor, limit: limit)
             return Self.json(.ok, Self.body(page))
         } catch {
-            return Self.error(.serviceUnavailable, "stored messages are unavailable, try again")
+            return APIResponse.error(APIError(.serviceUnavailable, "stored messages are unavailable, try again"))
         }
     }
 
@@ -48,11 +51,6 @@ struct MessagesRoute: Sendable {
         return body
     }
 
-    static func error(_ status: HTTPResponse.Status, _ reason: String) -> Response {
-        let body = (try? JSONSerialization.data(withJSONObject: ["status": false, "error": reason], options: [.sortedKeys])) ?? Data()
-        return json(status, body)
-    }
-
     private static func json(_ status: HTTPResponse.Status, _ body: Data) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json"],
@@ -66,7 +64,9 @@ extension MessagesRoute {
     func add<Context: AuthenticatedRequestContext>(to router: Router<Context>, verifier: AccessKeyVerifier) {
         router.group().add(middleware: AccessKeyMiddleware<Context>(verifier: verifier)).get("/messages") {
             request, context in
-            guard let user = context.username else { return Self.error(.unauthorized, "missing or wrong credentials") }
+            guard let user = context.username else {
+                return APIResponse.error(APIError(.unauthorized, "missing or wrong credentials"))
+            }
             let query = request.uri.queryParameters
             return await list(for: user, limit: query["limit"], after: query["after"])
         }
