@@ -15,25 +15,10 @@ final class OfflineWriter: Sendable {
     /// Bounds one write; more gathered records wait for the next one.
     static let maxBatch = 1000
 
-    private let store: OfflineStore
-    private let publisher: StoredCopyPublisher
-    private let connectedUsers: ConnectedUsers
-    private let deadLetters: DeadLetters
-    private let metrics: PersistenceMetrics
-    private let logger: Logger
-    private let resolve: @Sendable (ConsumedMessage) -> Void
+    private let context: WorkerContext
 
-    init(
-        store: OfflineStore, publisher: StoredCopyPublisher, connectedUsers: ConnectedUsers, deadLetters: DeadLetters,
-        metrics: PersistenceMetrics, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
-    ) {
-        self.store = store
-        self.publisher = publisher
-        self.connectedUsers = connectedUsers
-        self.deadLetters = deadLetters
-        self.metrics = metrics
-        self.logger = logger
-        self.resolve = resolve
+    init(_ context: WorkerContext) {
+        self.context = context
     }
 
     /// Writes one batch of `offline-message` records (`PersistenceWorkers` gathers them).
@@ -41,17 +26,17 @@ final class OfflineWriter: Sendable {
         let events = batch.map(OfflineEvent.init)
         for step in WriteStep.plan(events) {
             // Shutting down with the database away: the batch stays unresolved and replays.
-            guard await retrying("offline write", logger: logger, { try await apply(step) }) else { return }
+            guard await retrying("offline write", logger: context.logger, { try await apply(step) }) else { return }
         }
-        metrics.writeBatches.increment()
+        context.metrics.writeBatches.increment()
         await publishToConnectedRecipients(zip(batch, events))
         for (record, event) in zip(batch, events) {
             if case .invalid(let reason) = event {
-                await deadLetters.park(record, reason: reason)
+                await context.deadLetters.park(record, reason: reason)
                 continue
             }
-            if case .ignoreEphemeral = event { metrics.ephemeralIgnored.increment() }
-            resolve(record)
+            if case .ignoreEphemeral = event { context.metrics.ephemeralIgnored.increment() }
+            context.resolve(record)
         }
     }
 
@@ -64,28 +49,28 @@ final class OfflineWriter: Sendable {
         let missed = written.compactMap { record, event -> StoredMessage? in
             guard case .store(let stored) = event, record.headers.value(for: RecordHeaders.storedCopy) != "true",
                 record.headers.value(for: RecordHeaders.unacknowledged) != "true",
-                connectedUsers.connectedAt(stored.recipient) != nil
+                context.connectedUsers.connectedAt(stored.recipient) != nil
             else { return nil }
             return stored
         }
         guard !missed.isEmpty else { return }
         do {
-            try await publisher.publish(missed, recipientConnectedAt: connectedUsers.connectedAt)
-            metrics.redelivered.increment(by: missed.count)
+            try await context.publisher.publish(missed, recipientConnectedAt: context.connectedUsers.connectedAt)
+            context.metrics.redelivered.increment(by: missed.count)
         } catch {
             // They stay stored: the next connect or `GET /messages` still finds them.
-            logger.warning("could not publish messages stored for connected users", metadata: ["reason": "\(error)"])
+            context.logger.warning("could not publish messages stored for connected users", metadata: ["reason": "\(error)"])
         }
     }
 
     private func apply(_ step: WriteStep) async throws {
         switch step {
         case .insert(let messages):
-            try await store.store(messages)
-            metrics.stored.increment(by: messages.count)
+            try await context.store.store(messages)
+            context.metrics.stored.increment(by: messages.count)
         case .delete(let acknowledgements):
-            try await store.delete(acknowledgements)
-            metrics.acknowledged.increment(by: acknowledgements.count)
+            try await context.store.delete(acknowledgements)
+            context.metrics.acknowledged.increment(by: acknowledgements.count)
         }
     }
 }

@@ -18,15 +18,11 @@ struct PersistenceWorkers: Sendable {
         store: OfflineStore, producer: BrokerProducer, topics: TopicOptions, deadLetters: DeadLetters, logger: Logger,
         resolve: @escaping @Sendable (ConsumedMessage) -> Void
     ) {
-        let metrics = PersistenceMetrics()
-        let publisher = StoredCopyPublisher(producer: producer, sendMessageTopic: topics.sendMessageTopic)
-        let connectedUsers = ConnectedUsers()
-        let writer = OfflineWriter(
-            store: store, publisher: publisher, connectedUsers: connectedUsers, deadLetters: deadLetters,
-            metrics: metrics, logger: logger, resolve: resolve)
-        let redelivery = Redelivery(
-            store: store, publisher: publisher, connectedUsers: connectedUsers, deadLetters: deadLetters,
-            metrics: metrics, logger: logger, resolve: resolve)
+        let context = WorkerContext(
+            store: store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: topics.sendMessageTopic),
+            connectedUsers: ConnectedUsers(), deadLetters: deadLetters, metrics: PersistenceMetrics(), logger: logger,
+            resolve: resolve)
+        let (writer, redelivery) = (OfflineWriter(context), Redelivery(context))
         (self.writer, self.redelivery) = (writer, redelivery)
         writerIntake = Batches(maxBatch: OfflineWriter.maxBatch) { await writer.write($0) }
         redeliveryIntake = Batches(maxBatch: Redelivery.maxBatch) { await redelivery.handle($0) }

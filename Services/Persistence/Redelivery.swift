@@ -25,25 +25,10 @@ final class Redelivery: Sendable {
     static let maxBatch = 1000
 
     private let queries = Atomic<Int>(0)
-    private let store: OfflineStore
-    private let publisher: StoredCopyPublisher
-    private let connectedUsers: ConnectedUsers
-    private let deadLetters: DeadLetters
-    private let metrics: PersistenceMetrics
-    private let logger: Logger
-    private let resolve: @Sendable (ConsumedMessage) -> Void
+    private let context: WorkerContext
 
-    init(
-        store: OfflineStore, publisher: StoredCopyPublisher, connectedUsers: ConnectedUsers, deadLetters: DeadLetters,
-        metrics: PersistenceMetrics, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
-    ) {
-        self.store = store
-        self.publisher = publisher
-        self.connectedUsers = connectedUsers
-        self.deadLetters = deadLetters
-        self.metrics = metrics
-        self.logger = logger
-        self.resolve = resolve
+    init(_ context: WorkerContext) {
+        self.context = context
     }
 
     /// How many times redelivery has read the store, lookups and pages together; lets tests
@@ -60,15 +45,15 @@ final class Redelivery: Sendable {
         // in what is read below or published by the writer when it stores it. Applied in
         // arrival order, so a user's last event in the batch decides.
         for (_, event) in batch.events {
-            connectedUsers.apply(event)
+            context.connectedUsers.apply(event)
         }
         for (record, reason) in batch.invalid {
-            await deadLetters.park(record, reason: reason)
+            await context.deadLetters.park(record, reason: reason)
         }
         // Shutting down with the database or broker away: the batch stays unresolved and replays.
         guard await redeliverStoredMessages(to: batch.connecting) else { return }
         for (record, _) in batch.events {
-            resolve(record)
+            context.resolve(record)
         }
     }
 
@@ -84,10 +69,10 @@ final class Redelivery: Sendable {
             let users = slice.map(\.user)
             guard
                 let withMessages = await retrying(
-                    "redelivery lookup", logger: logger, { try await recipientsWithStoredMessages(among: users) })
+                    "redelivery lookup", logger: context.logger, { try await recipientsWithStoredMessages(among: users) })
             else { return false }
             for (user, record, connectedAt) in slice where withMessages.contains(user) {
-                let log = logger.tracking(TrackId.of(record))
+                let log = context.logger.tracking(TrackId.of(record))
                 guard
                     await retrying(
                         "redelivery", logger: log, { try await redeliver(to: user, connectedAt: connectedAt, logger: log) })
@@ -101,7 +86,7 @@ final class Redelivery: Sendable {
 
     private func recipientsWithStoredMessages(among users: [String]) async throws -> Set<String> {
         queries.add(1, ordering: .relaxed)
-        return try await store.recipientsWithStoredMessages(among: users)
+        return try await context.store.recipientsWithStoredMessages(among: users)
     }
 
     /// Publishes every stored message of `user` in listing order and waits until the broker
@@ -111,14 +96,14 @@ final class Redelivery: Sendable {
         var cursor: PageCursor?
         repeat {
             queries.add(1, ordering: .relaxed)
-            let page = try await store.page(of: user, after: cursor, limit: Self.pageSize)
-            receipts += try await publisher.enqueue(page.messages, recipientConnectedAt: { _ in connectedAt })
+            let page = try await context.store.page(of: user, after: cursor, limit: Self.pageSize)
+            receipts += try await context.publisher.enqueue(page.messages, recipientConnectedAt: { _ in connectedAt })
             cursor = page.next
         } while cursor != nil
         for receipt in receipts {
             _ = try await receipt.stored()
         }
-        metrics.redelivered.increment(by: receipts.count)
+        context.metrics.redelivered.increment(by: receipts.count)
         if !receipts.isEmpty {
             logger.info("redelivered stored messages", metadata: ["user": "\(user)", "count": "\(receipts.count)"])
         }

@@ -32,10 +32,11 @@ final class RedeliveryBench: Sendable {
         let resolved = self.resolved
         let resolve: @Sendable (ConsumedMessage) -> Void = { record in resolved.append(record) }
         redelivery = Redelivery(
-            store: test.store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: sendMessageTopic),
-            connectedUsers: ConnectedUsers(),
-            deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, logger: TestEnvironment.logger, resolve: resolve),
-            metrics: PersistenceMetrics(), logger: TestEnvironment.logger, resolve: resolve)
+            WorkerContext(
+                store: test.store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: sendMessageTopic),
+                connectedUsers: ConnectedUsers(),
+                deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, logger: TestEnvironment.logger, resolve: resolve),
+                metrics: PersistenceMetrics(), logger: TestEnvironment.logger, resolve: resolve))
     }
 
     /// The offsets of the resolved records, in the order they were resolved.
