@@ -10,7 +10,7 @@ extension ConnectionState {
         case .UNRECOGNIZED(let value): throw .invalidValue(field: "state", value: String(value))
         }
         self.init(
-            user: proto.user, state: state, gateway: proto.gateway, gatewayURL: proto.gatewayURL,
+            user: proto.user, state: state, gateway: proto.gateway, gatewayInternalURL: proto.gatewayInternalURL,
             connectionId: proto.connectionID, timestamp: proto.timestamp)
     }
 
@@ -19,7 +19,7 @@ extension ConnectionState {
         proto.user = user
         proto.state = state == .connected ? .connected : .disconnected
         proto.gateway = gateway
-        proto.gatewayURL = gatewayURL
+        proto.gatewayInternalURL = gatewayInternalURL
         proto.connectionID = connectionId
         proto.timestamp = timestamp
         return ProtobufCoding.encode(proto)

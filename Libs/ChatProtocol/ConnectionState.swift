@@ -12,20 +12,20 @@ public struct ConnectionState: Sendable, Equatable {
     /// The gateway instance name.
     public var gateway: String
     /// Where that gateway's internal `/send` is reached.
-    public var gatewayURL: String
+    public var gatewayInternalURL: String
     /// Which of the user's connections this is about; one user may hold several.
     public var connectionId: String
     /// Milliseconds since the epoch.
     public var timestamp: UInt64
 
     public init(
-        user: String, state: State, gateway: String, gatewayURL: String, connectionId: String,
+        user: String, state: State, gateway: String, gatewayInternalURL: String, connectionId: String,
         timestamp: UInt64
     ) {
         self.user = user
         self.state = state
         self.gateway = gateway
-        self.gatewayURL = gatewayURL
+        self.gatewayInternalURL = gatewayInternalURL
         self.connectionId = connectionId
         self.timestamp = timestamp
     }

@@ -175,8 +175,9 @@ nonisolated struct Vartalap_UserConnectionState: Sendable {
   /// The gateway instance name.
   var gateway: String = String()
 
-  /// Where session-ms reaches that gateway's internal `/send`.
-  var gatewayURL: String = String()
+  /// The gateway's internal URL: where session-ms reaches its internal `/send`. Renamed
+  /// from gatewayUrl; the field number, all that the binary format carries, is unchanged.
+  var gatewayInternalURL: String = String()
 
   /// One user may hold several connections; a DISCONNECTED names the one that closed.
   var connectionID: String = String()
@@ -345,7 +346,7 @@ nonisolated extension Vartalap_Message.Channel: SwiftProtobuf._ProtoNameProvidin
 
 nonisolated extension Vartalap_UserConnectionState: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".UserConnectionState"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}user\0\u{1}state\0\u{1}gateway\0\u{1}gatewayUrl\0\u{1}connectionId\0\u{1}timestamp\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}user\0\u{1}state\0\u{1}gateway\0\u{1}gatewayInternalUrl\0\u{1}connectionId\0\u{1}timestamp\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -356,7 +357,7 @@ nonisolated extension Vartalap_UserConnectionState: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularStringField(value: &self.user) }()
       case 2: try { try decoder.decodeSingularEnumField(value: &self.state) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.gateway) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.gatewayURL) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.gatewayInternalURL) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.connectionID) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.timestamp) }()
       default: break
@@ -374,8 +375,8 @@ nonisolated extension Vartalap_UserConnectionState: SwiftProtobuf.Message, Swift
     if !self.gateway.isEmpty {
       try visitor.visitSingularStringField(value: self.gateway, fieldNumber: 3)
     }
-    if !self.gatewayURL.isEmpty {
-      try visitor.visitSingularStringField(value: self.gatewayURL, fieldNumber: 4)
+    if !self.gatewayInternalURL.isEmpty {
+      try visitor.visitSingularStringField(value: self.gatewayInternalURL, fieldNumber: 4)
     }
     if !self.connectionID.isEmpty {
       try visitor.visitSingularStringField(value: self.connectionID, fieldNumber: 5)
@@ -390,7 +391,7 @@ nonisolated extension Vartalap_UserConnectionState: SwiftProtobuf.Message, Swift
     if lhs.user != rhs.user {return false}
     if lhs.state != rhs.state {return false}
     if lhs.gateway != rhs.gateway {return false}
-    if lhs.gatewayURL != rhs.gatewayURL {return false}
+    if lhs.gatewayInternalURL != rhs.gatewayInternalURL {return false}
     if lhs.connectionID != rhs.connectionID {return false}
     if lhs.timestamp != rhs.timestamp {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

@@ -10,12 +10,12 @@ struct ConnectionEvents: Sendable {
     let producer: BrokerProducer
     let topic: String
     let gatewayId: String
-    let gatewayURL: String
+    let gatewayInternalURL: String
     let logger: Logger
 
     func publish(_ state: ConnectionState.State, _ connection: ClientConnection) async {
         let event = ConnectionState(
-            user: connection.user, state: state, gateway: gatewayId, gatewayURL: gatewayURL,
+            user: connection.user, state: state, gateway: gatewayId, gatewayInternalURL: gatewayInternalURL,
             connectionId: connection.id, timestamp: Clock.milliseconds())
         let trackId = TrackId.make()
         do {

@@ -22,8 +22,8 @@ struct GatewayCommand: AsyncParsableCommand {
         let environment = ServiceEnvironment.bootstrap(common)
         let logger = environment.logger
         let gatewayId = gateway.gatewayId.isEmpty ? common.appName : gateway.gatewayId
-        let internalURL =
-            gateway.gatewayInternalUrl.isEmpty ? "http://\(common.httpHost):\(common.httpPort)" : gateway.gatewayInternalUrl
+        let gatewayInternalURL =
+            gateway.gatewayInternalURL.isEmpty ? "http://\(common.httpHost):\(common.httpPort)" : gateway.gatewayInternalURL
 
         try await environment.run { resources in
             let producer = try BrokerProducer(configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: 0)
@@ -36,7 +36,7 @@ struct GatewayCommand: AsyncParsableCommand {
         let acks = AwaitedAcks()
         let drain = GatewayDrain(acks: acks, logger: logger)
         let events = ConnectionEvents(
-            producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayURL: internalURL,
+            producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayInternalURL: gatewayInternalURL,
             logger: logger)
 
         // Messages up to 4x the message limit are read and refused with an error frame;

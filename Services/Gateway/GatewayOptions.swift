@@ -12,8 +12,10 @@ struct GatewayOptions: ParsableArguments {
     @Option(help: "This gateway instance's name in connection events; defaults to the app name (env GATEWAY_ID).")
     var gatewayId: String = EnvironmentDefault.string("GATEWAY_ID", "")
 
-    @Option(help: "URL at which session-ms reaches this gateway's internal port; defaults to http://HTTP_HOST:HTTP_PORT (env GATEWAY_INTERNAL_URL).")
-    var gatewayInternalUrl: String = EnvironmentDefault.string("GATEWAY_INTERNAL_URL", "")
+    @Option(
+        name: .customLong("gateway-internal-url"),
+        help: "The gateway internal URL: where session-ms reaches this gateway's internal /send; defaults to http://HTTP_HOST:HTTP_PORT (env GATEWAY_INTERNAL_URL).")
+    var gatewayInternalURL: String = EnvironmentDefault.string("GATEWAY_INTERNAL_URL", "")
 
     @Option(help: "Largest accepted message in bytes, per frame and per REST message (env MAX_MESSAGE_BYTES).")
     var maxMessageBytes: Int = EnvironmentDefault.int("MAX_MESSAGE_BYTES", 65536)

@@ -15,12 +15,12 @@ final class ConnectionDirectory: Sendable {
         var _id: String
         var user: String
         var gateway: String
-        var gatewayUrl: String
+        var gatewayInternalURL: String
         var since: Int64
     }
 
     private struct Cached {
-        let gatewayURLs: [String]
+        let gatewayInternalURLs: [String]
         let loadedAt: ContinuousClock.Instant
     }
 
@@ -30,11 +30,11 @@ final class ConnectionDirectory: Sendable {
     private let collection: DocumentCollection
     private let cacheTTL: Duration
     private let cache = Mutex<[String: Cached]>([:])
-    /// The newest connection event this instance applied per user (its timestamp, epoch ms):
-    /// tells a stored copy whether the CONNECTED that sent it out was seen yet.
-    /// When each gateway URL was last found gone.
+    /// When each gateway internal URL was last found gone.
     private let goneGateways = Mutex<[String: Date]>([:])
-    /// Only needed while a stored copy sent on a connect may still be in flight.
+    /// The newest connection event this instance applied per user (its timestamp, epoch ms):
+    /// tells a stored copy whether the CONNECTED that sent it out was seen yet. Only needed
+    /// while a stored copy sent on a connect may still be in flight.
     private let appliedEvents = Mutex(RecentEntries<String, UInt64>(keptFor: .seconds(600), pruneThreshold: 50_000))
     /// A burst of connects (a gateway restarting, clients reconnecting after an outage)
     /// brings thousands of events within seconds; one write each would keep the database
@@ -57,6 +57,10 @@ final class ConnectionDirectory: Sendable {
 
     func createIndexes() async throws {
         try await collection.createIndex(["user": 1], name: "user")
+        // Entries written before the field was renamed from `gatewayUrl`: renamed once here,
+        // so a session-ms upgraded while users are connected still finds their sockets.
+        _ = try await collection.updateMany(
+            ["gatewayUrl": ["$exists": true]], ["$rename": ["gatewayUrl": "gatewayInternalURL"]])
     }
 
     /// Returns once the event is durably recorded, or throws. Events that arrive while a
@@ -106,7 +110,7 @@ final class ConnectionDirectory: Sendable {
             case .connected:
                 let fields: Document = [
                     "user": .string(event.user), "gateway": .string(event.gateway),
-                    "gatewayUrl": .string(event.gatewayURL), "since": .int64(Int64(event.timestamp)),
+                    "gatewayInternalURL": .string(event.gatewayInternalURL), "since": .int64(Int64(event.timestamp)),
                 ]
                 upserts.append(
                     .updateOne(filter: ["_id": .string(event.connectionId)], update: ["$set": .document(fields)], upsert: true))
@@ -118,35 +122,35 @@ final class ConnectionDirectory: Sendable {
     }
 
     /// The distinct internal URLs of the gateways where the user has a socket.
-    func gatewayURLs(of user: String) async throws -> [String] {
+    func gatewayInternalURLs(of user: String) async throws -> [String] {
         let now = ContinuousClock.now
         if let cached = cache.withLock({ $0[user] }), now - cached.loadedAt < cacheTTL {
-            return cached.gatewayURLs
+            return cached.gatewayInternalURLs
         }
         let entries = try await collection.find(["user": .string(user)], as: Entry.self)
         var seen = Set<String>()
-        let urls = entries.map(\.gatewayUrl).filter { seen.insert($0).inserted }
-        cache.withLock { $0[user] = Cached(gatewayURLs: urls, loadedAt: now) }
+        let urls = entries.map(\.gatewayInternalURL).filter { seen.insert($0).inserted }
+        cache.withLock { $0[user] = Cached(gatewayInternalURLs: urls, loadedAt: now) }
         return urls
     }
 
-    /// The gateway at `gatewayURL` refused a connection: its process is gone, and the
+    /// The gateway at `gatewayInternalURL` refused a connection: its process is gone, and the
     /// sockets it held with it. Removes every entry it recorded before now (a restart
     /// at the same URL records new ones, which stay) from the database and the cache.
     /// Returns how many were removed, or nil when another caller did it in the last
     /// `goneGatewayInterval` (a dead gateway fails many deliveries at once).
-    func gatewayGone(_ gatewayURL: String, now: Date = Date()) async throws -> Int? {
+    func gatewayGone(_ gatewayInternalURL: String, now: Date = Date()) async throws -> Int? {
         let due = goneGateways.withLock { gone in
-            if let last = gone[gatewayURL], now.timeIntervalSince(last) < Self.goneGatewayInterval { return false }
-            gone[gatewayURL] = now
+            if let last = gone[gatewayInternalURL], now.timeIntervalSince(last) < Self.goneGatewayInterval { return false }
+            gone[gatewayInternalURL] = now
             return true
         }
         guard due else { return nil }
         let before = Int64(now.timeIntervalSince1970 * 1000)
-        let removed = try await collection.deleteMany(["gatewayUrl": .string(gatewayURL), "since": ["$lt": .int64(before)]])
+        let removed = try await collection.deleteMany(["gatewayInternalURL": .string(gatewayInternalURL), "since": ["$lt": .int64(before)]])
         cache.withLock { cache in
-            for (user, cached) in cache where cached.gatewayURLs.contains(gatewayURL) {
-                cache[user] = Cached(gatewayURLs: cached.gatewayURLs.filter { $0 != gatewayURL }, loadedAt: cached.loadedAt)
+            for (user, cached) in cache where cached.gatewayInternalURLs.contains(gatewayInternalURL) {
+                cache[user] = Cached(gatewayInternalURLs: cached.gatewayInternalURLs.filter { $0 != gatewayInternalURL }, loadedAt: cached.loadedAt)
             }
         }
         return removed
@@ -156,10 +160,10 @@ final class ConnectionDirectory: Sendable {
     static let goneGatewayInterval: TimeInterval = 1
 
     /// A gateway said the user has no socket there: stop asking it until the next event.
-    func forget(_ gatewayURL: String, of user: String) {
+    func forget(_ gatewayInternalURL: String, of user: String) {
         cache.withLock { cache in
             guard let cached = cache[user] else { return }
-            cache[user] = Cached(gatewayURLs: cached.gatewayURLs.filter { $0 != gatewayURL }, loadedAt: cached.loadedAt)
+            cache[user] = Cached(gatewayInternalURLs: cached.gatewayInternalURLs.filter { $0 != gatewayInternalURL }, loadedAt: cached.loadedAt)
         }
     }
 }

@@ -141,7 +141,7 @@ actor DeliveryCoordinator {
         pending[key] = entry
         let attempt = entry.attempt
         let log = logger.tracking(entry.trackId)
-        let urls = (try? await directory.gatewayURLs(of: key.user)) ?? []
+        let urls = (try? await directory.gatewayInternalURLs(of: key.user)) ?? []
         var written = false
         for url in urls {
             switch await gateways.send(entry.message.protobufData(), to: key.user, at: url) {

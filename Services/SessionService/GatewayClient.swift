@@ -32,10 +32,10 @@ struct GatewayClient: Sendable {
     }
 
     /// The outcome per delivery, in order.
-    func send(_ deliveries: [GatewayDeliveryAPI.Delivery], at gatewayURL: String) async -> [PushOutcome] {
+    func send(_ deliveries: [GatewayDeliveryAPI.Delivery], at gatewayInternalURL: String) async -> [PushOutcome] {
         let failed = [PushOutcome](repeating: .failed, count: deliveries.count)
         do {
-            var request = HTTPClientRequest(url: gatewayURL + GatewayDeliveryAPI.path)
+            var request = HTTPClientRequest(url: gatewayInternalURL + GatewayDeliveryAPI.path)
             request.method = .POST
             request.headers.add(name: "content-type", value: "application/json")
             let body = try JSONEncoder().encode(GatewayDeliveryAPI.Request(deliveries: deliveries))

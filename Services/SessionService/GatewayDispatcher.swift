@@ -34,21 +34,21 @@ final class GatewayDispatcher: Sendable {
     }
 
     /// What pushing this one message came to.
-    func send(_ message: Data, to user: String, at gatewayURL: String) async -> PushOutcome {
+    func send(_ message: Data, to user: String, at gatewayInternalURL: String) async -> PushOutcome {
         let delivery = GatewayDeliveryAPI.Delivery(user: user, message: message)
         // The client turns every failure into outcomes, so submit throws only if the
         // answers were miscounted.
-        return (try? await lane(for: gatewayURL).submit(delivery)) ?? .failed
+        return (try? await lane(for: gatewayInternalURL).submit(delivery)) ?? .failed
     }
 
-    private func lane(for gatewayURL: String) -> Lane {
+    private func lane(for gatewayInternalURL: String) -> Lane {
         lanes.withLock { lanes in
-            if let lane = lanes[gatewayURL] { return lane }
+            if let lane = lanes[gatewayInternalURL] { return lane }
             let client = client
             let lane = Lane(maxBatch: maxBatch, maxBatchesInFlight: maxCallsInFlight, outcomes: { batch in
-                await client.send(batch, at: gatewayURL)
+                await client.send(batch, at: gatewayInternalURL)
             })
-            lanes[gatewayURL] = lane
+            lanes[gatewayInternalURL] = lane
             return lane
         }
     }

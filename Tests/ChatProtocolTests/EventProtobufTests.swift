@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct EventProtobufTests {
     static let connection = ConnectionState(
-        user: "alice", state: .disconnected, gateway: "gw-1", gatewayURL: "http://gw-1:8081",
+        user: "alice", state: .disconnected, gateway: "gw-1", gatewayInternalURL: "http://gw-1:8081",
         connectionId: "c-7", timestamp: 1_700_000_000_000)
     /// protoc --encode=vartalap.UserConnectionState of the value above.
     static let connectionHex =
@@ -19,7 +19,7 @@ import Testing
     @Test func originalConnectionStateDecodes() throws {
         let state = try ConnectionState(protobuf: bytes("0a03626f621a0467772d32"))
         #expect(state == ConnectionState(
-            user: "bob", state: .connected, gateway: "gw-2", gatewayURL: "", connectionId: "", timestamp: 0))
+            user: "bob", state: .connected, gateway: "gw-2", gatewayInternalURL: "", connectionId: "", timestamp: 0))
     }
 
     @Test func loginVector() throws {

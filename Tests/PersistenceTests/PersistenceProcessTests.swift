@@ -53,7 +53,7 @@ final class PersistenceProcessTests: XCTestCase {
         XCTAssertEqual(unauthenticated.status, 401)
 
         let connected = ConnectionState(
-            user: "bob", state: .connected, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1", connectionId: "c1", timestamp: 1)
+            user: "bob", state: .connected, gateway: "gw-1", gatewayInternalURL: "http://127.0.0.1:1", connectionId: "c1", timestamp: 1)
         _ = try await producer.enqueue(connected, topic: names[1], trackId: "connect").stored()
         let sent = try await outputs.wait(for: 2, on: names[2])
         XCTAssertEqual(try sent.map { try ChatMessage(protobuf: $0.value).id }, ["first", "second"])

@@ -113,7 +113,7 @@ final class RedeliveryBatchTests: XCTestCase {
         var receipts: [ProduceReceipt] = []
         for index in 0..<count {
             let event = ConnectionState(
-                user: "user-\(index)", state: .connected, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1",
+                user: "user-\(index)", state: .connected, gateway: "gw-1", gatewayInternalURL: "http://127.0.0.1:1",
                 connectionId: "c-\(index)", timestamp: 1)
             receipts.append(
                 try await harness.producer.enqueue(event, topic: harness.topics.userConnectionStateTopic, trackId: "t-\(index)"))

@@ -84,6 +84,6 @@ final class RedeliveryBench: Sendable {
 /// A `user-connection-state` event as a gateway publishes it.
 func connection(_ user: String, _ state: ConnectionState.State = .connected, id connectionId: String = "c-1") -> Data {
     ConnectionState(
-        user: user, state: state, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1", connectionId: connectionId, timestamp: 1
+        user: user, state: state, gateway: "gw-1", gatewayInternalURL: "http://127.0.0.1:1", connectionId: connectionId, timestamp: 1
     ).protobufData()
 }

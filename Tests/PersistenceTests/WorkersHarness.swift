@@ -75,7 +75,7 @@ final class WorkersHarness: Sendable {
 
     func sendConnection(_ user: String, _ state: ConnectionState.State) async throws {
         let event = ConnectionState(
-            user: user, state: state, gateway: "gw-1", gatewayURL: "http://127.0.0.1:1", connectionId: "c-1", timestamp: 1)
+            user: user, state: state, gateway: "gw-1", gatewayInternalURL: "http://127.0.0.1:1", connectionId: "c-1", timestamp: 1)
         _ = try await producer.enqueue(event, topic: topics.userConnectionStateTopic, trackId: "connect-\(user)").stored()
     }
 

@@ -34,10 +34,10 @@ import Testing
     }
 
     private static func event(
-        _ state: ConnectionState.State, _ connectionId: String, user: String? = nil, gatewayURL: String = "http://gateway-1:9000"
+        _ state: ConnectionState.State, _ connectionId: String, user: String? = nil, gatewayInternalURL: String = "http://gateway-1:9000"
     ) -> ConnectionState {
         ConnectionState(
-            user: user ?? "user-\(connectionId)", state: state, gateway: "gateway-1", gatewayURL: gatewayURL,
+            user: user ?? "user-\(connectionId)", state: state, gateway: "gateway-1", gatewayInternalURL: gatewayInternalURL,
             connectionId: connectionId, timestamp: 1_700_000_000_000)
     }
 
@@ -50,20 +50,34 @@ import Testing
         }
     }
 
+    /// An entry written before the field was renamed (`gatewayUrl`) is still found after
+    /// the upgrade: `createIndexes` renames it.
+    @Test func anEntryFromBeforeTheRenameIsStillFound() async throws {
+        try await withDirectory { directory, connections in
+            try await connections.insertOne([
+                "_id": "old", "user": "olga", "gateway": "gateway-1", "gatewayUrl": "http://gateway-1:9000",
+                "since": .int64(1_700_000_000_000),
+            ])
+            try await directory.createIndexes()
+            #expect(try await directory.gatewayInternalURLs(of: "olga") == ["http://gateway-1:9000"])
+            #expect(try await connections.count(["gatewayUrl": ["$exists": true]]) == 0)
+        }
+    }
+
     @Test func aGoneGatewaysSocketsAreForgottenButNotTheOnesItRecordedAfterwards() async throws {
         try await withDirectory { directory, connections in
             let dead = "http://gateway-1:9000", alive = "http://gateway-2:9000"
-            try await directory.apply(Self.event(.connected, "c1", user: "ann", gatewayURL: dead))
-            try await directory.apply(Self.event(.connected, "c2", user: "ann", gatewayURL: alive))
-            #expect(try await directory.gatewayURLs(of: "ann").sorted() == [dead, alive])  // cached now
+            try await directory.apply(Self.event(.connected, "c1", user: "ann", gatewayInternalURL: dead))
+            try await directory.apply(Self.event(.connected, "c2", user: "ann", gatewayInternalURL: alive))
+            #expect(try await directory.gatewayInternalURLs(of: "ann").sorted() == [dead, alive])  // cached now
             // Found gone a while after those connects (their timestamp is 2023).
             let goneAt = Date()
-            var restarted = Self.event(.connected, "c3", user: "bea", gatewayURL: dead)
+            var restarted = Self.event(.connected, "c3", user: "bea", gatewayInternalURL: dead)
             restarted.timestamp = UInt64(goneAt.timeIntervalSince1970 * 1000) + 1
             try await directory.apply(restarted)
 
             #expect(try await directory.gatewayGone(dead, now: goneAt) == 1)
-            #expect(try await directory.gatewayURLs(of: "ann") == [alive], "the cache still lists the gone gateway")
+            #expect(try await directory.gatewayInternalURLs(of: "ann") == [alive], "the cache still lists the gone gateway")
             #expect(try await connections.count(["_id": "c1"]) == 0)
             #expect(try await connections.count(["_id": "c3"]) == 1, "a socket of the restarted gateway was removed")
             #expect(try await directory.gatewayGone(dead, now: goneAt) == nil, "a second report within a second is not repeated")
@@ -112,8 +126,8 @@ import Testing
         try await withDirectory { _, connections in
             let batch = [
                 Self.event(.connected, "both"), Self.event(.disconnected, "both"),
-                Self.event(.disconnected, "back"), Self.event(.connected, "back", gatewayURL: "http://gateway-2:9000"),
-                Self.event(.connected, "twice"), Self.event(.connected, "twice", gatewayURL: "http://gateway-3:9000"),
+                Self.event(.disconnected, "back"), Self.event(.connected, "back", gatewayInternalURL: "http://gateway-2:9000"),
+                Self.event(.connected, "twice"), Self.event(.connected, "twice", gatewayInternalURL: "http://gateway-3:9000"),
                 Self.event(.disconnected, "gone"),
             ]
             let operations = ConnectionDirectory.operations(for: batch)
@@ -124,7 +138,7 @@ import Testing
             try await connections.bulkWrite(operations, ordered: false)
             let stored = try await connections.find(sort: ["_id": 1])
             #expect(stored.compactMap { $0["_id"]?.stringValue } == ["back", "twice"])
-            #expect(stored.compactMap { $0["gatewayUrl"]?.stringValue } == ["http://gateway-2:9000", "http://gateway-3:9000"])
+            #expect(stored.compactMap { $0["gatewayInternalURL"]?.stringValue } == ["http://gateway-2:9000", "http://gateway-3:9000"])
         }
     }
 
@@ -138,7 +152,7 @@ import Testing
                     group.addTask {
                         try await directory.apply(Self.event(.disconnected, "c\(index)"))
                         if index.isMultiple(of: 3) {
-                            try await directory.apply(Self.event(.connected, "c\(index)", gatewayURL: "http://gateway-2:9000"))
+                            try await directory.apply(Self.event(.connected, "c\(index)", gatewayInternalURL: "http://gateway-2:9000"))
                         }
                     }
                 }
@@ -146,28 +160,28 @@ import Testing
             }
 
             #expect(try await connections.count() == 200)
-            #expect(try await connections.count(["gatewayUrl": "http://gateway-2:9000"]) == 200)
+            #expect(try await connections.count(["gatewayInternalURL": "http://gateway-2:9000"]) == 200)
         }
     }
 
-    @Test func gatewayURLsFollowTheAppliedEvents() async throws {
+    @Test func gatewayInternalURLsFollowTheAppliedEvents() async throws {
         try await withDirectory { directory, _ in
-            #expect(try await directory.gatewayURLs(of: "alice") == [])
+            #expect(try await directory.gatewayInternalURLs(of: "alice") == [])
 
             try await applyConcurrently(
                 [
-                    Self.event(.connected, "a1", user: "alice", gatewayURL: "http://gateway-1:9000"),
-                    Self.event(.connected, "a2", user: "alice", gatewayURL: "http://gateway-2:9000"),
-                    Self.event(.connected, "a3", user: "alice", gatewayURL: "http://gateway-2:9000"),
-                    Self.event(.connected, "b1", user: "bob", gatewayURL: "http://gateway-3:9000"),
+                    Self.event(.connected, "a1", user: "alice", gatewayInternalURL: "http://gateway-1:9000"),
+                    Self.event(.connected, "a2", user: "alice", gatewayInternalURL: "http://gateway-2:9000"),
+                    Self.event(.connected, "a3", user: "alice", gatewayInternalURL: "http://gateway-2:9000"),
+                    Self.event(.connected, "b1", user: "bob", gatewayInternalURL: "http://gateway-3:9000"),
                 ], to: directory)
-            let aliceURLs = try await directory.gatewayURLs(of: "alice")
+            let aliceURLs = try await directory.gatewayInternalURLs(of: "alice")
             #expect(aliceURLs.sorted() == ["http://gateway-1:9000", "http://gateway-2:9000"])
-            #expect(try await directory.gatewayURLs(of: "bob") == ["http://gateway-3:9000"])
+            #expect(try await directory.gatewayInternalURLs(of: "bob") == ["http://gateway-3:9000"])
 
-            try await directory.apply(Self.event(.disconnected, "a1", user: "alice", gatewayURL: "http://gateway-1:9000"))
-            #expect(try await directory.gatewayURLs(of: "alice") == ["http://gateway-2:9000"])
-            #expect(try await directory.gatewayURLs(of: "bob") == ["http://gateway-3:9000"])
+            try await directory.apply(Self.event(.disconnected, "a1", user: "alice", gatewayInternalURL: "http://gateway-1:9000"))
+            #expect(try await directory.gatewayInternalURLs(of: "alice") == ["http://gateway-2:9000"])
+            #expect(try await directory.gatewayInternalURLs(of: "bob") == ["http://gateway-3:9000"])
         }
     }
 
