@@ -309,7 +309,10 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "Tests/ProfileServiceTests"),
-        .testTarget(name: "SessionServiceTests", dependencies: ["SessionService", "ChatProtocol", "DocumentStore"], path: "Tests/SessionServiceTests"),
+        .testTarget(
+            name: "SessionServiceTests",
+            dependencies: ["SessionService", "Broker", "ChatProtocol", "Contracts", "DocumentStore", "Pipeline", "ServiceKit", "TestSupport"],
+            path: "Tests/SessionServiceTests"),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Contracts", 

@@ -11,4 +11,18 @@ public struct ConsumedMessage: Sendable {
     public let headers: [BrokerHeader]
     /// Milliseconds since the epoch, as stamped by the producer or broker.
     public let timestamp: Int64?
+
+    /// A record as the consumer would hand it out (for code that handles records, in tests).
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: String?, value: Data, headers: [BrokerHeader] = [],
+        timestamp: Int64? = nil
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+    }
 }

@@ -35,11 +35,13 @@ actor DeliveryCoordinator {
         var patience: Duration = .zero
     }
 
-    private let consumer: BrokerConsumer
+    /// Marks a consumed record handled (the consumer may commit past it).
+    private let resolve: @Sendable (ConsumedMessage) -> Void
     private let producer: BrokerProducer
     private let deadLetters: DeadLetters
     private let directory: ConnectionDirectory
-    private let gateways: GatewayDispatcher
+    private let gateways: any GatewayPusher
+    private let timer: DeliveryTimer
     private let options: SessionOptions
     private let topics: TopicOptions
     private let logger: Logger
@@ -71,14 +73,16 @@ actor DeliveryCoordinator {
     private let waitsEndedByTimeout = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "timeout")])
 
     init(
-        consumer: BrokerConsumer, producer: BrokerProducer, deadLetters: DeadLetters, directory: ConnectionDirectory,
-        gateways: GatewayDispatcher, options: SessionOptions, topics: TopicOptions, logger: Logger
+        resolve: @escaping @Sendable (ConsumedMessage) -> Void, producer: BrokerProducer, deadLetters: DeadLetters,
+        directory: ConnectionDirectory, gateways: any GatewayPusher, timer: DeliveryTimer = .realTime,
+        options: SessionOptions, topics: TopicOptions, logger: Logger
     ) {
-        self.consumer = consumer
+        self.resolve = resolve
         self.producer = producer
         self.deadLetters = deadLetters
         self.directory = directory
         self.gateways = gateways
+        self.timer = timer
         self.options = options
         self.topics = topics
         self.logger = logger
@@ -190,11 +194,11 @@ actor DeliveryCoordinator {
         if awaitingConnection[key.user] != nil {
             awaitingConnection[key.user]?.keys.append(key)
         } else {
-            let timer = Task { [self, wait = options.connectionWait] in
-                try? await Task.sleep(for: wait)
+            let waitEnd = Task { [self, timer, wait = options.connectionWait] in
+                try? await timer.sleep(wait)
                 if !Task.isCancelled { await self.connectionWaitTimedOut(key.user) }
             }
-            awaitingConnection[key.user] = ([key], timer)
+            awaitingConnection[key.user] = ([key], waitEnd)
         }
         recordAwaitingCount()
     }
@@ -237,7 +241,7 @@ actor DeliveryCoordinator {
 
     private func armAckTimer(_ key: AckKey, attempt: Int, after wait: Duration) {
         pending[key]?.ackTimer = Task { [self] in
-            try? await Task.sleep(for: wait)
+            try? await timer.sleep(wait)
             if !Task.isCancelled { await self.ackTimedOut(key, attempt: attempt) }
         }
     }
@@ -267,9 +271,9 @@ actor DeliveryCoordinator {
         if let entry = pending.removeValue(forKey: key) {
             entry.ackTimer?.cancel()
             deliveredCounter.increment()
-            entry.records.forEach(consumer.resolve)
+            entry.records.forEach(resolve)
             if !entry.hasStoredCopy {
-                consumer.resolve(record)
+                resolve(record)
                 return
             }
             storedCopyAcks.set(ack, for: key)
@@ -286,7 +290,7 @@ actor DeliveryCoordinator {
     private func storeOffline(_ entry: Pending, reachedRecipient: Bool) async {
         offlineCounter.increment()
         if entry.message.ephemeral {
-            entry.records.forEach(consumer.resolve)
+            entry.records.forEach(resolve)
             return
         }
         var headers: [BrokerHeader] = []
@@ -305,7 +309,7 @@ actor DeliveryCoordinator {
             // to storage, which redelivers on the next CONNECTED.
             logger.tracking(trackId).error("could not record a connection event", metadata: ["reason": "\(error)"])
         }
-        consumer.resolve(record)
+        resolve(record)
         connectionEventApplied(event.user)
     }
 
@@ -317,7 +321,7 @@ actor DeliveryCoordinator {
     ) async {
         do {
             try await producer.enqueue(message, topic: topic, key: key, trackId: trackId, headers: headers).stored()
-            records.forEach(consumer.resolve)
+            records.forEach(resolve)
         } catch {
             logger.tracking(trackId).error("could not hand a message on", metadata: ["topic": "\(topic)", "reason": "\(error)"])
         }

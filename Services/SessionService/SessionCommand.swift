@@ -30,7 +30,7 @@ struct SessionCommand: AsyncParsableCommand {
                 // Acks resolve deliveries in flight: back-pressure must never stop reading them.
                 alwaysFetched: [topics.clientAckTopic], lingerMilliseconds: 0)
             let coordinator = DeliveryCoordinator(
-                consumer: pipeline.consumer, producer: pipeline.producer, deadLetters: pipeline.deadLetters,
+                resolve: pipeline.resolve, producer: pipeline.producer, deadLetters: pipeline.deadLetters,
                 directory: directory,
                 gateways: GatewayDispatcher(
                     client: GatewayClient(http: http, timeout: .milliseconds(session.gatewayTimeoutMs)),
