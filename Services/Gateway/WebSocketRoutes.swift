@@ -32,7 +32,7 @@ struct WebSocketRoutes: Sendable {
             user = try await authenticate(Self.fields(of: head.headers))
         } catch {
             logger.error("could not check credentials", metadata: ["reason": "\(error)"])
-            return .refuse(APIError(.serviceUnavailable, "temporarily unable to check credentials"))
+            return .refuse(.authenticationUnavailable)
         }
         guard let user else { return .refuse(APIError(.unauthorized, "missing or invalid credentials")) }
         guard let format = try? FrameFormat(query: uri.queryParameters.get("format")) else {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Auth
+import Broker
 import DocumentStore
 import Pipeline
 import ServiceKit
+import ServiceLifecycle
 
 /// persistence: keeps messages for offline recipients until they ack them, redelivers them
 /// when the recipient connects, and lists them on `GET /messages`.
@@ -32,13 +34,35 @@ struct PersistenceCommand: AsyncParsableCommand {
                 store: store, producer: pipeline.producer, topics: topics, deadLetters: pipeline.deadLetters,
                 logger: environment.logger, resolve: pipeline.resolve)
 
+            let history = persistence.keepsHistory
+                ? HistoryStore(
+                    collection: database.collection(HistoryStore.collectionName, in: common.mongoDatabase),
+                    retention: .seconds(persistence.historyRetentionDays * 86_400))
+                : nil
+            try await history?.createIndexes()
+
             let router = environment.makeRouter(context: AuthenticatedContext.self)
-            MessagesRoute(store: store).add(
-                to: router,
-                verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: environment.logger))
-            return pipeline.services(
+            let verifier = AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: environment.logger)
+            MessagesRoute(store: store).add(to: router, verifier: verifier)
+            HistoryRoutes(store: history).add(to: router, verifier: verifier)
+            let services = pipeline.services(
                 workers: workers.services, application: environment.makeApplication(router.buildResponder())
             ) { workers.handle($0) }
+            guard let history else { return services }
+            return services + (try historyServices(history, sharingProducerOf: pipeline, environment: environment))
         }
+    }
+
+    /// The history's own consumer group on `send-message` (`<group>-history`), so the
+    /// delivery path never waits for it, and the batches it writes.
+    private func historyServices(
+        _ store: HistoryStore, sharingProducerOf pipeline: ConsumerPipeline, environment: ServiceEnvironment
+    ) throws -> [any Service] {
+        let historyPipeline = try ConsumerPipeline(
+            sharingProducerOf: pipeline, environment: environment, topics: topics, consuming: [topics.sendMessageTopic],
+            name: "history-consumer", consumerGroup: common.consumerGroup + "-history")
+        let writer = HistoryWriter(store: store, logger: environment.logger, resolve: historyPipeline.resolve)
+        let batches = Batches<ConsumedMessage, Void>(maxBatch: HistoryWriter.maxBatch, handle: { await writer.write($0) })
+        return historyPipeline.services(workers: [batches], application: nil) { batches.enqueue($0) }
     }
 }

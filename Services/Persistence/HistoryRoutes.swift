@@ -1,0 +1,129 @@
+import Auth
+import ChatProtocol
+import Foundation
+import Hummingbird
+import PublicAPI
+
+/// `GET /conversations` (the caller's inbox) and `GET /conversations/{id}/messages` (one
+/// conversation's history, paged by a time cursor), both only for an authenticated caller
+/// and only over what the caller took part in. A conversation the caller did not take part
+/// in is answered 404, as one that does not exist, so nothing leaks.
+struct HistoryRoutes: Sendable {
+    static let defaultLimit = 50
+    static let maxLimit = 100
+
+    /// Nil when this deployment keeps no history (`--history-retention-days 0`).
+    let store: HistoryStore?
+
+    func conversations(for user: String, limit limitText: Substring?, before beforeText: Substring?) async -> Response {
+        guard let store else { return APIResponse.error(Self.noHistory) }
+        let limit: Int, before: HistoryCursor?
+        switch (Self.limit(limitText), Self.cursor(beforeText, "before")) {
+        case (.failure(let error), _), (_, .failure(let error)): return APIResponse.error(error)
+        case (.success(let parsedLimit), .success(let parsedCursor)): (limit, before) = (parsedLimit, parsedCursor)
+        }
+        do {
+            let page = try await store.conversations(of: user, before: before, limit: limit)
+            var body = Data(#"{"conversations":["#.utf8)
+            for (index, conversation) in page.conversations.enumerated() {
+                if index > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(contentsOf: #"{"id":"#.utf8)
+                body.append(Self.jsonString(conversation.key.id(for: user)))
+                body.append(contentsOf: #","type":"\#(conversation.key.type)","lastMessage":"#.utf8)
+                body.append(conversation.lastMessage.outboundJSON())
+                body.append(contentsOf: #","updatedAt":\#(conversation.updatedAt)}"#.utf8)
+            }
+            body.append(Self.next(page.next))
+            return Self.json(body)
+        } catch {
+            return APIResponse.error(Self.unavailable)
+        }
+    }
+
+    func messages(
+        in id: String, for user: String, limit limitText: Substring?, before beforeText: Substring?,
+        after afterText: Substring?
+    ) async -> Response {
+        guard let store else { return APIResponse.error(Self.noHistory) }
+        let limit: Int, before: HistoryCursor?, after: HistoryCursor?
+        switch (Self.limit(limitText), Self.cursor(beforeText, "before"), Self.cursor(afterText, "after")) {
+        case (.failure(let error), _, _), (_, .failure(let error), _), (_, _, .failure(let error)):
+            return APIResponse.error(error)
+        case (.success(let parsedLimit), .success(let parsedBefore), .success(let parsedAfter)):
+            (limit, before, after) = (parsedLimit, parsedBefore, parsedAfter)
+        }
+        if before != nil, after != nil {
+            return APIResponse.error(APIError(.badRequest, "give before or after, not both"))
+        }
+        do {
+            let page = try await store.page(
+                of: ConversationKey.candidates(id: id, for: user), readBy: user,
+                after.map { .after($0) } ?? .before(before), limit: limit)
+            if page.messages.isEmpty, before == nil, after == nil {
+                return APIResponse.error(APIError(.notFound, "no such conversation"))
+            }
+            var body = Data(#"{"messages":["#.utf8)
+            for (index, message) in page.messages.enumerated() {
+                if index > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(message.outboundJSON())
+            }
+            body.append(Self.next(page.next))
+            return Self.json(body)
+        } catch {
+            return APIResponse.error(Self.unavailable)
+        }
+    }
+
+    private static let noHistory = APIError(.notFound, "this server keeps no conversation history")
+    private static let unavailable = APIError(.serviceUnavailable, "the history is unavailable, try again")
+
+    private static func limit(_ text: Substring?) -> Result<Int, APIError> {
+        guard let text else { return .success(defaultLimit) }
+        guard let limit = Int(text), (1...maxLimit).contains(limit) else {
+            return .failure(APIError(.badRequest, "limit must be an integer from 1 to \(maxLimit)"))
+        }
+        return .success(limit)
+    }
+
+    private static func cursor(_ text: Substring?, _ name: String) -> Result<HistoryCursor?, APIError> {
+        guard let text else { return .success(nil) }
+        guard let cursor = HistoryCursor(String(text)) else {
+            return .failure(APIError(.badRequest, "\(name) is not a cursor from next"))
+        }
+        return .success(cursor)
+    }
+
+    /// `],"next":...}`: a cursor is digits, a dot and base64url, so quoting it is all the
+    /// escaping it needs.
+    private static func next(_ cursor: HistoryCursor?) -> Data {
+        Data(#"],"next":\#(cursor.map { "\"\($0)\"" } ?? "null")}"#.utf8)
+    }
+
+    private static func jsonString(_ value: String) -> Data {
+        (try? JSONEncoder().encode(value)) ?? Data(#""""#.utf8)
+    }
+
+    private static func json(_ body: Data) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension HistoryRoutes {
+    /// Serves both routes on `router` behind `AccessKeyMiddleware`.
+    func add<Context: AuthenticatedRequestContext>(to router: Router<Context>, verifier: AccessKeyVerifier) {
+        let group = router.group("conversations").add(middleware: AccessKeyMiddleware<Context>(verifier: verifier))
+        group.get { request, context in
+            guard let user = context.username else { return APIResponse.error(APIError(.unauthorized, "missing or wrong credentials")) }
+            let query = request.uri.queryParameters
+            return await conversations(for: user, limit: query["limit"], before: query["before"])
+        }
+        group.get(":id/messages") { request, context in
+            guard let user = context.username else { return APIResponse.error(APIError(.unauthorized, "missing or wrong credentials")) }
+            guard let id = context.parameters.get("id"), !id.isEmpty else {
+                return APIResponse.error(APIError(.notFound, "no such conversation"))
+            }
+            let query = request.uri.queryParameters
+            return await messages(in: id, for: user, limit: query["limit"], before: query["before"], after: query["after"])
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import ChatProtocol
+import DocumentStore
+import Foundation
+
+/// The conversation history: one document per chat message and conversation, with who may
+/// read it, kept for the retention (a TTL index on `expireAt`).
+///
+/// Written in batches by `HistoryWriter`, read by `HistoryRoutes`. Everything is found
+/// through `readers`, so a user reads only conversations they took part in, and a group
+/// member only the messages sent while they were a member.
+struct HistoryStore: Sendable {
+    static let collectionName = "history"
+
+    /// A page of one conversation's messages, and where the next page starts.
+    struct MessagePage: Sendable {
+        let messages: [ChatMessage]
+        let next: HistoryCursor?
+    }
+
+    /// One conversation of a user's inbox.
+    struct Conversation: Sendable {
+        let key: ConversationKey
+        let lastMessage: ChatMessage
+        let updatedAt: Int64
+    }
+
+    struct ConversationPage: Sendable {
+        let conversations: [Conversation]
+        let next: HistoryCursor?
+    }
+
+    enum Direction: Sendable {
+        /// Newest first, older than the cursor.
+        case before(HistoryCursor?)
+        /// Oldest first, newer than the cursor.
+        case after(HistoryCursor)
+    }
+
+    let collection: DocumentCollection
+    let retention: Duration
+
+    func createIndexes() async throws {
+        try await collection.createIndex(["conversation": 1, "at": 1, "_id": 1], name: "conversation")
+        try await collection.createIndex(["readers": 1, "at": 1], name: "readers")
+        try await collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: "retention")
+    }
+
+    /// Records the entries in one unordered bulk write. An entry recorded before (another
+    /// group copy, a replayed record) only adds its readers: nothing is written twice.
+    func record(_ entries: [HistoryEntry], now: Date = Date()) async throws {
+        let expireAt = BSONValue.date(now.addingTimeInterval(TimeInterval(retention.components.seconds)))
+        let operations = entries.map { entry -> BulkOperation in
+            let message = entry.message
+            let readers = BSONValue.array(entry.readers.map(BSONValue.string))
+            return .updateOne(
+                filter: ["_id": .string(entry.documentId)],
+                update: [
+                    "$setOnInsert": [
+                        "conversation": .string(entry.conversation.stored), "id": .string(message.id),
+                        "source": .string(message.source), "at": .int64(Int64(clamping: message.serverTimestamp)),
+                        "message": .string(message.protobufData().base64EncodedString()), "expireAt": expireAt,
+                    ],
+                    "$addToSet": ["readers": ["$each": readers]],
+                ],
+                upsert: true)
+        }
+        _ = try await collection.bulkWrite(operations, ordered: false)
+    }
+
+    /// `user`'s messages in whichever of `conversations` they read, `limit` of them from the
+    /// cursor on; an empty first page means `user` took part in none of them.
+    func page(
+        of conversations: [ConversationKey], readBy user: String, _ direction: Direction, limit: Int
+    ) async throws -> MessagePage {
+        var filter: Document = [
+            "conversation": ["$in": .array(conversations.map { .string($0.stored) })], "readers": .string(user),
+        ]
+        let order: Int32
+        switch direction {
+        case .before(let cursor):
+            order = -1
+            if let cursor { filter["$or"] = Self.beyond(cursor, "$lt") }
+        case .after(let cursor):
+            order = 1
+            filter["$or"] = Self.beyond(cursor, "$gt")
+        }
+        let documents = try await collection.find(
+            filter, sort: ["at": .int32(order), "_id": .int32(order)], limit: limit + 1)
+        let messages = documents.prefix(limit).compactMap(Self.message)
+        let next = documents.count > limit ? Self.cursor(of: documents[limit - 1]) : nil
+        return MessagePage(messages: messages, next: next)
+    }
+
+    /// `user`'s conversations, most recent first, older than `before`.
+    ///
+    /// The latest time of each comes from one `$group` over the user's history (the
+    /// `readers` index), then each listed conversation's newest message by one read. That
+    /// costs a scan of the user's messages per request: fine for a chat history of weeks,
+    /// not for years of it (a per-user inbox written with each message would be).
+    func conversations(of user: String, before: HistoryCursor?, limit: Int) async throws -> ConversationPage {
+        let latest = try await collection.aggregate([
+            ["$match": ["readers": .string(user)]],
+            ["$group": ["_id": "$conversation", "at": ["$max": "$at"]]],
+        ])
+        var ordered = latest.compactMap { document -> HistoryCursor? in
+            guard let key = document["_id"]?.stringValue, let at = document["at"]?.intValue.map(Int64.init) else { return nil }
+            return HistoryCursor(at: at, id: key)
+        }
+        .sorted { ($0.at, $0.id) > ($1.at, $1.id) }
+        if let before { ordered = ordered.filter { ($0.at, $0.id) < (before.at, before.id) } }
+        var conversations: [Conversation] = []
+        for position in ordered.prefix(limit) {
+            guard let key = ConversationKey(stored: position.id),
+                let newest = try await collection.findOne(
+                    ["conversation": .string(position.id), "readers": .string(user)], sort: ["at": -1, "_id": -1]),
+                let message = Self.message(newest)
+            else { continue }
+            conversations.append(Conversation(key: key, lastMessage: message, updatedAt: position.at))
+        }
+        let next = ordered.count > limit ? ordered[limit - 1] : nil
+        return ConversationPage(conversations: conversations, next: next)
+    }
+
+    /// Items past the cursor in sort order: a later (or earlier) time, or the same time and a
+    /// later (earlier) id.
+    private static func beyond(_ cursor: HistoryCursor, _ comparison: String) -> BSONValue {
+        .array([
+            .document(["at": [comparison: .int64(cursor.at)]]),
+            .document(["at": .int64(cursor.at), "_id": [comparison: .string(cursor.id)]]),
+        ])
+    }
+
+    private static func cursor(of document: Document) -> HistoryCursor? {
+        guard let at = document["at"]?.intValue.map(Int64.init), let id = document["_id"]?.stringValue else { return nil }
+        return HistoryCursor(at: at, id: id)
+    }
+
+    private static func message(_ document: Document) -> ChatMessage? {
+        guard let text = document["message"]?.stringValue, let data = Data(base64Encoded: text) else { return nil }
+        return try? ChatMessage(protobuf: data)
+    }
+}

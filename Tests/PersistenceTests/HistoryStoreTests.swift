@@ -1,0 +1,142 @@
+import Broker
+import ChatProtocol
+import Contracts
+import DocumentStore
+import Foundation
+import TestSupport
+import XCTest
+
+@testable import Persistence
+
+/// The history store against the test stack's database: paging across equal timestamps,
+/// group copies, the readers window, the retention index.
+final class HistoryStoreTests: XCTestCase {
+    private var documentStore: DocumentStore!
+    private var store: HistoryStore!
+
+    override func setUp() async throws {
+        documentStore = try DocumentStore(uri: try TestEnvironment.mongoURL())
+        let collection = documentStore.collection(HistoryStore.collectionName, in: TestEnvironment.uniqueName("history-tests"))
+        store = HistoryStore(collection: collection, retention: .seconds(30 * 86_400))
+        try await store.createIndexes()
+    }
+
+    override func tearDown() async throws {
+        try? await store.collection.drop()
+        await documentStore.close()
+    }
+
+    /// A `send-message` record as the router or group-router produces it.
+    private func copy(
+        _ id: String, from source: String, to key: String, group: String? = nil, at timestamp: UInt64, offset: Int64 = 0
+    ) -> ConsumedMessage {
+        let message = ChatMessage(
+            id: id, type: .message, channel: group == nil ? .individual : .group, source: source,
+            destination: group ?? key, content: Data(#"{"text":"\#(id)"}"#.utf8), serverTimestamp: timestamp)
+        return ConsumedMessage(topic: "send-message", partition: 0, offset: offset, key: key, value: message.protobufData())
+    }
+
+    private func allIds(of conversation: ConversationKey, for user: String, limit: Int, after: Bool = false) async throws -> [String] {
+        var ids: [String] = []
+        var cursor: HistoryCursor?
+        repeat {
+            let direction: HistoryStore.Direction = after ? .after(cursor ?? HistoryCursor(at: 0, id: "")) : .before(cursor)
+            let page = try await store.page(of: [conversation], readBy: user, direction, limit: limit)
+            ids += page.messages.map(\.id)
+            cursor = page.next
+        } while cursor != nil
+        return ids
+    }
+
+    func testPagesNeverSkipOrRepeatMessagesWithEqualTimestamps() async throws {
+        // 23 messages in the same millisecond between two at other times.
+        var records = [copy("early", from: "ann", to: "ben", at: 1_000)]
+        records += (0..<23).map { copy(String(format: "same-%02d", $0), from: "ann", to: "ben", at: 2_000) }
+        records.append(copy("late", from: "ben", to: "ann", at: 3_000))
+        try await store.record(records.compactMap(HistoryEntry.init))
+
+        let conversation = ConversationKey.direct("ann", "ben")
+        for limit in [1, 4, 7, 23, 100] {
+            let newestFirst = try await allIds(of: conversation, for: "ben", limit: limit)
+            XCTAssertEqual(newestFirst.count, 25, "limit \(limit)")
+            XCTAssertEqual(Set(newestFirst).count, 25, "limit \(limit): a message repeated")
+            XCTAssertEqual(newestFirst.first, "late")
+            XCTAssertEqual(newestFirst.last, "early")
+            let oldestFirst = try await allIds(of: conversation, for: "ann", limit: limit, after: true)
+            XCTAssertEqual(oldestFirst, newestFirst.reversed(), "limit \(limit)")
+        }
+    }
+
+    func testEveryGroupCopyAndReplayMakesOneEntryReadByThoseItReached() async throws {
+        let group = ConversationKey.group("g1")
+        // ann's message reaches ben and cay; a replay repeats ben's copy.
+        let copies = [
+            copy("g-1", from: "ann", to: "ben", group: "g1", at: 1_000), copy("g-1", from: "ann", to: "cay", group: "g1", at: 1_000),
+            copy("g-1", from: "ann", to: "ben", group: "g1", at: 1_000),
+        ]
+        try await store.record(copies.compactMap(HistoryEntry.init))
+        // Later cay left and dan joined: the next message reached ben and dan.
+        try await store.record(
+            [copy("g-2", from: "ann", to: "ben", group: "g1", at: 2_000), copy("g-2", from: "ann", to: "dan", group: "g1", at: 2_000)]
+                .compactMap(HistoryEntry.init))
+
+        let documentCount = try await store.collection.count()
+        XCTAssertEqual(documentCount, 2, "one document per message")
+        let annIds = try await allIds(of: group, for: "ann", limit: 10)
+        let benIds = try await allIds(of: group, for: "ben", limit: 10)
+        let cayIds = try await allIds(of: group, for: "cay", limit: 10)
+        let danIds = try await allIds(of: group, for: "dan", limit: 10)
+        let eveIds = try await allIds(of: group, for: "eve", limit: 10)
+        XCTAssertEqual(annIds, ["g-2", "g-1"])
+        XCTAssertEqual(benIds, ["g-2", "g-1"])
+        XCTAssertEqual(cayIds, ["g-1"])
+        XCTAssertEqual(danIds, ["g-2"])
+        XCTAssertEqual(eveIds, [])
+    }
+
+    func testWhatHistoryDoesNotKeep() throws {
+        let receipt = ChatMessage(id: "r", type: .notification, channel: .individual, source: "ann", destination: "ben")
+        let ephemeral = ChatMessage(id: "t", type: .message, channel: .individual, ephemeral: true, source: "ann", destination: "ben")
+        let storedCopy = ConsumedMessage(
+            topic: "send-message", partition: 0, offset: 0, key: "ben", value: copy("c", from: "ann", to: "ben", at: 1).value,
+            headers: [BrokerHeader(name: RecordHeaders.storedCopy, string: "true")])
+        for record in [
+            ConsumedMessage(topic: "send-message", partition: 0, offset: 0, key: "ben", value: receipt.protobufData()),
+            ConsumedMessage(topic: "send-message", partition: 0, offset: 0, key: "ben", value: ephemeral.protobufData()),
+            ConsumedMessage(topic: "send-message", partition: 0, offset: 0, key: "ben", value: Data([0xFF])), storedCopy,
+        ] {
+            XCTAssertNil(HistoryEntry(record))
+        }
+    }
+
+    func testTheInboxListsConversationsMostRecentFirstWithTheirLastMessage() async throws {
+        try await store.record(
+            [
+                copy("a-1", from: "ann", to: "ben", at: 1_000), copy("c-1", from: "cay", to: "ben", at: 2_000),
+                copy("a-2", from: "ben", to: "ann", at: 3_000), copy("g-1", from: "dan", to: "ben", group: "g9", at: 2_500),
+            ].compactMap(HistoryEntry.init))
+        let first = try await store.conversations(of: "ben", before: nil, limit: 2)
+        XCTAssertEqual(first.conversations.map { $0.key.id(for: "ben") }, ["ann", "g9"])
+        XCTAssertEqual(first.conversations.map(\.lastMessage.id), ["a-2", "g-1"])
+        XCTAssertEqual(first.conversations.map(\.updatedAt), [3_000, 2_500])
+        let second = try await store.conversations(of: "ben", before: first.next, limit: 2)
+        XCTAssertEqual(second.conversations.map { $0.key.id(for: "ben") }, ["cay"])
+        XCTAssertNil(second.next)
+    }
+
+    func testTheRetentionIsATTLIndex() async throws {
+        let indexes = try await store.collection.listIndexes()
+        let retention = try XCTUnwrap(indexes.first { $0.name == "retention" })
+        XCTAssertEqual(retention.expireAfterSeconds, 0)
+        try await store.record([copy("x", from: "ann", to: "ben", at: 1)].compactMap(HistoryEntry.init), now: Date(timeIntervalSince1970: 1_000_000))
+        let document = try await store.collection.findOne(["id": "x"])
+        XCTAssertNotNil(document?["expireAt"], "no expireAt for the TTL index to watch")
+    }
+
+    func testCursorsRoundTripAndRejectGarbage() {
+        let cursor = HistoryCursor(at: 1_700_000_000_123, id: "u:ann\u{1F}ben\u{1F}id/with+odd=chars")
+        XCTAssertEqual(HistoryCursor(cursor.description), cursor)
+        XCTAssertTrue(cursor.description.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        for garbage in ["", "12", "x.YQ", "-1.YQ", "12.", "12.%%", "12.YQ=="] { XCTAssertNil(HistoryCursor(garbage), garbage) }
+    }
+}
