@@ -237,14 +237,19 @@ let package = Package(
             path: "Helper/LoadGenerator"),
 
         // MARK: Tests
-        // Helpers shared by the test targets: waiting for conditions, topics, collectors, service processes.
+        // Helpers shared by the test targets: the test stack (its variables, unique names, the
+        // test logger, logging in), waiting for conditions, topics, collectors, service processes.
         .target(
             name: "TestSupport",
-            dependencies: ["Broker", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "Broker",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/Support"),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], path: "Tests/BrokerTests"),
         .testTarget(
-            name: "DocumentStoreTests", dependencies: ["DocumentStore"], path: "Tests/DocumentStoreTests"),
+            name: "DocumentStoreTests", dependencies: ["DocumentStore", "TestSupport"], path: "Tests/DocumentStoreTests"),
         .testTarget(
             name: "ChatProtocolTests", dependencies: ["ChatProtocol", "TestSupport"], path: "Tests/ChatProtocolTests"),
         .testTarget(

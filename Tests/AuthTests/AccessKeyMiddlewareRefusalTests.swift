@@ -3,7 +3,7 @@ import DocumentStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Logging
+import TestSupport
 import XCTest
 
 /// What the middleware answers when it lets nobody through, byte for byte, with a key store
@@ -12,7 +12,7 @@ final class AccessKeyMiddlewareRefusalTests: XCTestCase {
     func testRefusalsHaveThePublicErrorShape() async throws {
         // Nothing listens on port 9; the short timeouts make the outage quick to notice.
         let store = try DocumentStore(uri: "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=300")
-        let verifier = AccessKeyVerifier(store: store, database: "auth-tests", logger: Logger(label: "auth-tests"))
+        let verifier = AccessKeyVerifier(store: store, database: "auth-tests", logger: TestStack.logger)
         let router = Router(context: AuthenticatedContext.self)
         router.group("/me").add(middleware: AccessKeyMiddleware(verifier: verifier)).get { _, _ in "through" }
 

@@ -3,21 +3,18 @@ import DocumentStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Logging
+import TestSupport
 import XCTest
 
 /// The middleware as a service mounts it, driven through Hummingbird's test client.
 final class AccessKeyMiddlewareTests: XCTestCase {
     func testOnlyValidCredentialsReachTheRouteAndTheUserIsOnTheContext() async throws {
-        guard let url = ProcessInfo.processInfo.environment["VARTALAP_TEST_MONGO_URL"], !url.isEmpty else {
-            return XCTFail("VARTALAP_TEST_MONGO_URL is not set: run the tests with Deployment/local/stack test")
-        }
-        let store = try DocumentStore(uri: url)
-        let database = "auth-tests-\(UUID().uuidString.prefix(8))"
+        let store = try DocumentStore(uri: try TestStack.mongoURL())
+        let database = TestStack.uniqueName("auth-tests")
         let keys = AccessKeyStore(store: store, database: database)
         try await keys.createIndexes()
         let key = try await keys.issue(user: "+4930123", device: "web", lifetime: .seconds(60))
-        let verifier = AccessKeyVerifier(store: store, database: database, logger: Logger(label: "auth-tests"))
+        let verifier = AccessKeyVerifier(store: store, database: database, logger: TestStack.logger)
 
         let router = Router(context: AuthenticatedContext.self)
         router.group("/me").add(middleware: AccessKeyMiddleware(verifier: verifier)).get { _, context in

@@ -1,7 +1,6 @@
 import Auth
 import DocumentStore
 import Foundation
-import Logging
 import TestSupport
 import XCTest
 
@@ -12,24 +11,14 @@ final class AccessKeyVerifierTests: XCTestCase {
     private var database = ""
 
     override func setUp() async throws {
-        guard let url = ProcessInfo.processInfo.environment["VARTALAP_TEST_MONGO_URL"], !url.isEmpty else {
-            XCTFail("VARTALAP_TEST_MONGO_URL is not set: run the tests with Deployment/local/stack test")
-            throw DocumentStoreError.invalidURI("VARTALAP_TEST_MONGO_URL is not set")
-        }
-        store = try DocumentStore(uri: url)
-        database = "auth-tests-\(UUID().uuidString.prefix(8))"
+        store = try DocumentStore(uri: try TestStack.mongoURL())
+        database = TestStack.uniqueName("auth-tests")
         try await AccessKeyStore(store: store, database: database).createIndexes()
     }
 
     override func tearDown() async throws {
         try await store?.collection(AccessKeys.collectionName, in: database).drop()
         await store?.close()
-    }
-
-    private var logger: Logger {
-        var logger = Logger(label: "auth-tests")
-        logger.logLevel = .warning
-        return logger
     }
 
     func testGeneratedKeysAreRandomHexAndStoredHashed() {
@@ -44,7 +33,7 @@ final class AccessKeyVerifierTests: XCTestCase {
 
     func testAnIssuedKeyVerifiesForItsUserOnly() async throws {
         let keys = AccessKeyStore(store: store, database: database)
-        let verifier = AccessKeyVerifier(store: store, database: database, logger: logger)
+        let verifier = AccessKeyVerifier(store: store, database: database, logger: TestStack.logger)
         let key = try await keys.issue(user: "alice", device: "phone", lifetime: .seconds(3600))
         let alice = Credentials(username: "alice", accessKey: key)
         var result = try await verifier.verify(alice)
@@ -61,7 +50,7 @@ final class AccessKeyVerifierTests: XCTestCase {
     }
 
     func testFailuresAreNotCachedSoANewKeyWorksAtOnce() async throws {
-        let verifier = AccessKeyVerifier(store: store, database: database, logger: logger)
+        let verifier = AccessKeyVerifier(store: store, database: database, logger: TestStack.logger)
         let key = AccessKeys.generate()
         let credentials = Credentials(username: "carol", accessKey: key)
         var result = try await verifier.verify(credentials)
@@ -75,7 +64,7 @@ final class AccessKeyVerifierTests: XCTestCase {
     }
 
     func testAnExpiredKeyIsRefusedEvenBeforeTheServerDeletesIt() async throws {
-        let verifier = AccessKeyVerifier(store: store, database: database, logger: logger)
+        let verifier = AccessKeyVerifier(store: store, database: database, logger: TestStack.logger)
         let key = AccessKeys.generate()
         try await store.collection(AccessKeys.collectionName, in: database).insertOne([
             "user": "dave", "device": "web", "keyHash": .string(AccessKeys.hash(key)),
@@ -87,7 +76,7 @@ final class AccessKeyVerifierTests: XCTestCase {
 
     func testARevokedKeyStopsWorkingOnceTheCacheEntryLapses() async throws {
         let keys = AccessKeyStore(store: store, database: database)
-        let verifier = AccessKeyVerifier(store: store, database: database, cacheTTL: .milliseconds(200), logger: logger)
+        let verifier = AccessKeyVerifier(store: store, database: database, cacheTTL: .milliseconds(200), logger: TestStack.logger)
         let credentials = Credentials(username: "erin", accessKey: try await keys.issue(user: "erin", device: "d", lifetime: .seconds(60)))
         var result = try await verifier.verify(credentials)
         XCTAssertTrue(result)
@@ -106,7 +95,7 @@ final class AccessKeyVerifierTests: XCTestCase {
 
     func testANewLoginOnADeviceReplacesItsKey() async throws {
         let keys = AccessKeyStore(store: store, database: database)
-        let verifier = AccessKeyVerifier(store: store, database: database, cacheTTL: .zero, logger: logger)
+        let verifier = AccessKeyVerifier(store: store, database: database, cacheTTL: .zero, logger: TestStack.logger)
         let old = try await keys.issue(user: "frank", device: "phone", lifetime: .seconds(60))
         let other = try await keys.issue(user: "frank", device: "tablet", lifetime: .seconds(60))
         let new = try await keys.issue(user: "frank", device: "phone", lifetime: .seconds(60))

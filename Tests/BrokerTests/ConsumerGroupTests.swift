@@ -5,23 +5,23 @@ import XCTest
 
 final class ConsumerGroupTests: XCTestCase {
     func testMembersSplitThePartitionsAndALeavingMembersPartitionsMove() async throws {
-        let configuration = try testBrokerConfiguration()
-        let topic = try await makeTopic(partitions: 4, configuration: configuration)
-        let group = uniqueName("group")
+        let configuration = try TestStack.brokerConfiguration()
+        let topic = try await makeTopic(partitions: 4)
+        let group = TestStack.uniqueName("group")
 
-        let first = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: testLogger)
-        let firstCollector = MessageCollector(first, resolveEach: true)
+        let first = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: TestStack.logger)
+        let firstCollector = RecordCollector(first, resolvingEach: true)
         try await eventually("the first member to own all partitions") { first.assignment.count == 4 }
 
-        let second = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: testLogger)
-        let secondCollector = MessageCollector(second, resolveEach: true)
+        let second = try BrokerConsumer(configuration: configuration, groupId: group, topics: [topic], logger: TestStack.logger)
+        let secondCollector = RecordCollector(second, resolvingEach: true)
         try await eventually("the partitions to be split") {
             !first.assignment.isEmpty && !second.assignment.isEmpty
                 && first.assignment.union(second.assignment).count == 4
         }
         XCTAssertTrue(first.assignment.isDisjoint(with: second.assignment))
 
-        let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
+        let producer = try BrokerProducer(configuration: configuration, logger: TestStack.logger)
         for index in 0..<40 {
             try await producer.send(topic: topic, key: "user-\(index)", value: Data("before-\(index)".utf8))
         }
@@ -40,6 +40,6 @@ final class ConsumerGroupTests: XCTestCase {
         await producer.close()
         try await eventually("the remaining member to receive everything") { firstCollector.count == before + 40 }
         await first.close()
-        XCTAssertEqual(secondCollector.messages.filter { String(decoding: $0.value, as: UTF8.self).hasPrefix("after") }.count, 0)
+        XCTAssertEqual(secondCollector.records.filter { String(decoding: $0.value, as: UTF8.self).hasPrefix("after") }.count, 0)
     }
 }

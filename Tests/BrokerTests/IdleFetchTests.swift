@@ -7,14 +7,14 @@ import XCTest
 /// pauses and probes instead of fetching in a loop, and still sees a new record quickly.
 final class IdleFetchTests: XCTestCase {
     func testAnIdleConsumerStopsFetchingAndWakesForANewRecord() async throws {
-        let configuration = try testBrokerConfiguration()
-        let topic = try await makeTopic(partitions: 2, configuration: configuration)
-        let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
+        let configuration = try TestStack.brokerConfiguration()
+        let topic = try await makeTopic(partitions: 2)
+        let producer = try BrokerProducer(configuration: configuration, logger: TestStack.logger)
         try await producer.send(topic: topic, key: "k", value: Data("first".utf8))
         let consumer = try BrokerConsumer(
-            configuration: configuration, groupId: uniqueName("group"), topics: [topic], logger: testLogger)
-        let collector = MessageCollector(consumer, resolveEach: true)
-        _ = try await collector.waitForCount(1)
+            configuration: configuration, groupId: TestStack.uniqueName("group"), topics: [topic], logger: TestStack.logger)
+        let collector = RecordCollector(consumer, resolvingEach: true)
+        _ = try await collector.wait(for: 1)
 
         try await eventually("the consumer to pause") { consumer.fetchStatistics.idlePauses > 0 }
         // librdkafka's statistics come once a second: measure over whole reports.

@@ -1,12 +1,13 @@
 import Broker
 import Foundation
+import TestSupport
 import XCTest
 
 final class ProduceConsumeTests: XCTestCase {
     func testRecordsArriveWithTheirKeysHeadersAndValues() async throws {
-        let configuration = try testBrokerConfiguration()
-        let topic = try await makeTopic(partitions: 3, configuration: configuration)
-        let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
+        let configuration = try TestStack.brokerConfiguration()
+        let topic = try await makeTopic(partitions: 3)
+        let producer = try BrokerProducer(configuration: configuration, logger: TestStack.logger)
         var reports: [String: RecordPosition] = [:]
         for index in 0..<12 {
             let key = "user-\(index % 4)"
@@ -17,9 +18,9 @@ final class ProduceConsumeTests: XCTestCase {
         await producer.close()
 
         let consumer = try BrokerConsumer(
-            configuration: configuration, groupId: uniqueName("group"), topics: [topic], logger: testLogger)
-        let collector = MessageCollector(consumer, resolveEach: true)
-        let messages = try await collector.waitForCount(12)
+            configuration: configuration, groupId: TestStack.uniqueName("group"), topics: [topic], logger: TestStack.logger)
+        let collector = RecordCollector(consumer, resolvingEach: true)
+        let messages = try await collector.wait(for: 12)
         await consumer.close()
 
         XCTAssertEqual(messages.count, 12)
@@ -41,7 +42,7 @@ final class ProduceConsumeTests: XCTestCase {
     func testSendToAnUnknownBrokerFailsInsteadOfHanging() async throws {
         var configuration = BrokerConfiguration(bootstrapServers: "127.0.0.1:1", clientId: "broker-tests")
         configuration.extraProperties["message.timeout.ms"] = "1500"
-        let producer = try BrokerProducer(configuration: configuration, logger: testLogger)
+        let producer = try BrokerProducer(configuration: configuration, logger: TestStack.logger)
         do {
             try await producer.send(topic: "nowhere", key: "k", value: Data("v".utf8))
             XCTFail("a record no broker acknowledged was reported as sent")
@@ -52,9 +53,9 @@ final class ProduceConsumeTests: XCTestCase {
     }
 
     func testCreatingTopicsTwiceIsHarmless() async throws {
-        let configuration = try testBrokerConfiguration()
-        let admin = TopicAdmin(configuration: configuration, logger: testLogger)
-        let topic = uniqueName("admin-topic")
+        let configuration = try TestStack.brokerConfiguration()
+        let admin = TopicAdmin(configuration: configuration, logger: TestStack.logger)
+        let topic = TestStack.uniqueName("admin-topic")
         try await admin.createTopics([TopicSpec(name: topic, partitions: 6)])
         try await admin.createTopics([TopicSpec(name: topic, partitions: 6)])
         let partitions = try await admin.partitionCount(of: topic)

@@ -1,9 +1,10 @@
 import DocumentStore
+import TestSupport
 import Testing
 
 @Suite struct StoreTests {
     @Test func pingReachesTheServer() async throws {
-        let store = try DocumentStore(uri: try TestDatabase.uri())
+        let store = try DocumentStore(uri: try TestStack.mongoURL())
         try await store.ping()
         await store.close()
     }
@@ -38,8 +39,8 @@ import Testing
     }
 
     @Test func operationsAfterCloseThrowClosed() async throws {
-        let store = try DocumentStore(uri: try TestDatabase.uri())
-        let items = store.collection("items", in: TestDatabase.uniqueName("dstest"))
+        let store = try DocumentStore(uri: try TestStack.mongoURL())
+        let items = store.collection("items", in: TestStack.uniqueName("dstest"))
         try await items.insertOne(["_id": 1])
         await store.close()
         await store.close()

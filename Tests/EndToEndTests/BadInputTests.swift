@@ -5,7 +5,7 @@ import XCTest
 /// Bad input gets a clear error, the connection survives, and nothing is lost.
 final class BadInputTests: XCTestCase {
     func testAnUpgradeWithoutValidCredentialsIsRefused() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         _ = try await TestStack.login(user)
         do {
             let client = try await ChatClient.connect(user, key: "0000wrong")
@@ -20,7 +20,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testCookiesCarryCredentialsForBrowsers() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         let key = try await TestStack.login(user)
         let client = try await ChatClient.connect(user, key: key, useCookies: true)
         defer { client.close() }
@@ -29,7 +29,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testBadFramesGetErrorFramesAndTheConnectionKeepsWorking() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob"), mallory = TestStack.uniqueUser("mallory")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob"), mallory = TestStack.uniqueName("mallory")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         _ = try await TestStack.login(mallory)
         let sender = try await ChatClient.connect(alice, key: aliceKey)
@@ -57,7 +57,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testAHugeFrameClosesOnlyThatSocket() async throws {
-        let alice = TestStack.uniqueUser("alice")
+        let alice = TestStack.uniqueName("alice")
         let key = try await TestStack.login(alice)
         let victim = try await ChatClient.connect(alice, key: key)
         let bystander = try await ChatClient.connect(alice, key: key)
@@ -69,7 +69,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testAClientAckForAnUnknownIdIsIgnoredSilently() async throws {
-        let alice = TestStack.uniqueUser("alice")
+        let alice = TestStack.uniqueName("alice")
         let key = try await TestStack.login(alice)
         let client = try await ChatClient.connect(alice, key: key)
         defer { client.close() }

@@ -6,7 +6,7 @@ import XCTest
 /// A protobuf ("binary") client and a JSON client talk to each other.
 final class BinaryClientTests: XCTestCase {
     func testBinaryAndJSONClientsExchangeMessagesBothWays() async throws {
-        let binaryUser = TestStack.uniqueUser("bin"), jsonUser = TestStack.uniqueUser("json")
+        let binaryUser = TestStack.uniqueName("bin"), jsonUser = TestStack.uniqueName("json")
         let binaryKey = try await TestStack.login(binaryUser), jsonKey = try await TestStack.login(jsonUser)
         let binary = try await ChatClient.connect(binaryUser, key: binaryKey, format: "binary", autoAck: false)
         let json = try await ChatClient.connect(jsonUser, key: jsonKey)

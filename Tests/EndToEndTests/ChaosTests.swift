@@ -10,7 +10,7 @@ import XCTest
 final class ChaosTests: XCTestCase {
     func testEveryServiceKilledInTurnUnderLoadLosesNoServerAckedMessage() async throws {
         func login(_ prefix: String) async throws -> ReconnectingUser {
-            let name = TestStack.uniqueUser(prefix)
+            let name = TestStack.uniqueName(prefix)
             return ReconnectingUser(name: name, key: try await TestStack.login(name))
         }
         let sender = try await login("sender"), recipient = try await login("recipient")

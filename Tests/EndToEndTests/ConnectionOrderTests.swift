@@ -13,7 +13,7 @@ import XCTest
 /// timeout after the crash tests). The copy must wait for the event instead.
 final class ConnectionOrderTests: XCTestCase {
     func testAStoredCopyReadBeforeItsConnectedEventWaitsForItAndIsDelivered() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let bobKey = try await TestStack.login(bob)
         let waitsEndedByEvent = try await Self.connectionWaits(endedBy: "event")
 
@@ -24,7 +24,7 @@ final class ConnectionOrderTests: XCTestCase {
             id: "before-connected", type: .message, channel: .individual, source: alice, destination: bob,
             content: Data(#"{"text":"stored while you were away"}"#.utf8), timestamp: connectedAt,
             meta: ["contentType": "TEXT", "chatid": alice], serverId: UUID().uuidString, serverTimestamp: connectedAt)
-        let producer = try BrokerProducer(configuration: try TestEnvironment.brokerConfiguration(), logger: TestEnvironment.logger)
+        let producer = try BrokerProducer(configuration: try TestStack.brokerConfiguration(), logger: TestStack.logger)
         _ = try await producer.enqueue(
             topic: "send-message", key: bob, value: message.protobufData(),
             headers: [

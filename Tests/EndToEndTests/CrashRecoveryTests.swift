@@ -6,7 +6,7 @@ import XCTest
 /// message reaches its recipient (duplicates only with the same id).
 final class CrashRecoveryTests: XCTestCase {
     private func streamSurvivesCrash(of service: String) async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let recipient = try await ChatClient.connect(bob, key: bobKey)
         let sender = try await ChatClient.connect(alice, key: aliceKey)

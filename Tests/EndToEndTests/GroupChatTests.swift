@@ -11,7 +11,7 @@ final class GroupChatTests: XCTestCase {
         var api: GroupAPI { GroupAPI(user: name, key: key) }
 
         static func login(_ prefix: String) async throws -> Member {
-            let name = TestStack.uniqueUser(prefix)
+            let name = TestStack.uniqueName(prefix)
             return Member(name: name, key: try await TestStack.login(name))
         }
 
@@ -148,7 +148,7 @@ final class GroupChatTests: XCTestCase {
         let alice = try await Member.login("alice"), bob = try await Member.login("bob"), carol = try await Member.login("carol")
         let aliceSocket = try await alice.connect(), bobSocket = try await bob.connect(), carolSocket = try await carol.connect()
         defer { aliceSocket.close(); bobSocket.close(); carolSocket.close() }
-        let groupId = "offline-made-\(UUID().uuidString.prefix(8).lowercased())"
+        let groupId = TestStack.uniqueName("offline-made")
 
         aliceSocket.sendGroupAction(to: groupId, id: "create-1", action: "create", body: ["name": "Made offline", "members": [bob.name]])
         _ = try await bobSocket.waitForGroupEvent(groupId, action: "add")

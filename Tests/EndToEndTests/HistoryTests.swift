@@ -10,7 +10,7 @@ final class HistoryTests: XCTestCase {
         let key: String
 
         static func login(_ prefix: String) async throws -> Reader {
-            let name = TestStack.uniqueUser(prefix)
+            let name = TestStack.uniqueName(prefix)
             return Reader(name: name, key: try await TestStack.login(name))
         }
 

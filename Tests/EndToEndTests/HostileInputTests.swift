@@ -28,7 +28,7 @@ final class HostileInputTests: XCTestCase {
     /// fifty good messages among them: a 400 error frame for each bad one, a server ack and
     /// exactly one delivery, in order, for each good one.
     func testGarbageTextFramesEachGetAnErrorWhileGoodMessagesAllArriveInOrder() async throws {
-        let (alice, bob) = (TestStack.uniqueUser("alice"), TestStack.uniqueUser("bob"))
+        let (alice, bob) = (TestStack.uniqueName("alice"), TestStack.uniqueName("bob"))
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let sender = try await RawWebSocket.connect(try TestStack.webSocketURL(), headers: TestStack.credentials(alice, aliceKey))
         let recipient = try await ChatClient.connect(bob, key: bobKey)
@@ -65,7 +65,7 @@ final class HostileInputTests: XCTestCase {
     /// Random bytes on a protobuf socket: everything the decoder cannot read gets an error
     /// frame; the good messages between them still arrive.
     func testRandomBinaryFramesGetErrorsAndLoseNothing() async throws {
-        let (alice, bob) = (TestStack.uniqueUser("alice"), TestStack.uniqueUser("bob"))
+        let (alice, bob) = (TestStack.uniqueName("alice"), TestStack.uniqueName("bob"))
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let sender = try await RawWebSocket.connect(
             try TestStack.webSocketURL(format: "binary"), headers: TestStack.credentials(alice, aliceKey))
@@ -106,7 +106,7 @@ final class HostileInputTests: XCTestCase {
     /// RFC 6455: a text frame that is not UTF-8 fails the connection with 1007. It is never
     /// "repaired" into U+FFFD and delivered; what was sent before it arrives.
     func testInvalidUTF8InATextFrameClosesOnlyThatSocketWith1007() async throws {
-        let (alice, bob) = (TestStack.uniqueUser("alice"), TestStack.uniqueUser("bob"))
+        let (alice, bob) = (TestStack.uniqueName("alice"), TestStack.uniqueName("bob"))
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let sender = try await RawWebSocket.connect(try TestStack.webSocketURL(), headers: TestStack.credentials(alice, aliceKey))
         let bystander = try await ChatClient.connect(alice, key: aliceKey)
@@ -129,7 +129,7 @@ final class HostileInputTests: XCTestCase {
     /// A 10 MB binary frame closes that socket with 1009 (too big), without the gateway
     /// reading it into memory first; another socket of the same user keeps working.
     func testATenMegabyteBinaryFrameClosesThatSocketWith1009() async throws {
-        let alice = TestStack.uniqueUser("alice")
+        let alice = TestStack.uniqueName("alice")
         let key = try await TestStack.login(alice)
         let sender = try await RawWebSocket.connect(
             try TestStack.webSocketURL(format: "binary"), headers: TestStack.credentials(alice, key))
@@ -145,7 +145,7 @@ final class HostileInputTests: XCTestCase {
     /// REST send with bad bodies: each gets its status and a JSON reason, and a refused
     /// batch leaves nothing behind (the good message in it is not delivered).
     func testRESTSendRefusesBadBodiesWithClearErrors() async throws {
-        let (alice, bob, mallory) = (TestStack.uniqueUser("alice"), TestStack.uniqueUser("bob"), TestStack.uniqueUser("mallory"))
+        let (alice, bob, mallory) = (TestStack.uniqueName("alice"), TestStack.uniqueName("bob"), TestStack.uniqueName("mallory"))
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let credentials = TestStack.credentials(alice, aliceKey)
         let good = Self.message(from: alice, to: bob, id: "rest-good")

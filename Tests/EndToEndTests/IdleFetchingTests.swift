@@ -36,7 +36,7 @@ final class IdleFetchingTests: XCTestCase {
     }
 
     func testAMessageAfterAQuietSpellArrivesAtOnce() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let sender = try await ChatClient.connect(alice, key: aliceKey)
         let recipient = try await ChatClient.connect(bob, key: bobKey)

@@ -20,7 +20,7 @@ final class ReconnectingUser: Sendable {
 
     /// Logs a new user in.
     static func login(_ prefix: String) async throws -> ReconnectingUser {
-        let name = TestStack.uniqueUser(prefix)
+        let name = TestStack.uniqueName(prefix)
         return ReconnectingUser(name: name, key: try await TestStack.login(name))
     }
 

@@ -12,7 +12,7 @@ final class OneToOneDeliveryTests: XCTestCase {
     }
 
     func testAnOnlineMessageIsServerAckedDeliveredAckedAndNotStored() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let sender = try await ChatClient.connect(alice, key: aliceKey)
         let recipient = try await ChatClient.connect(bob, key: bobKey)
@@ -42,7 +42,7 @@ final class OneToOneDeliveryTests: XCTestCase {
     }
 
     func testAMessageForAnOfflineRecipientIsStoredAndRedeliveredOnReconnect() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let sender = try await ChatClient.connect(alice, key: aliceKey)
         defer { sender.close() }
@@ -62,7 +62,7 @@ final class OneToOneDeliveryTests: XCTestCase {
     }
 
     func testAConnectedRecipientThatNeverAcksGetsRetriesThenTheMessageIsStored() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let silent = try await ChatClient.connect(bob, key: bobKey, autoAck: false)
         defer { silent.close() }
@@ -82,7 +82,7 @@ final class OneToOneDeliveryTests: XCTestCase {
     }
 
     func testRESTSendIsServerAckedAndStoredMessagesCanBeListedPageByPage() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let frames = (0..<5).map { index -> String in
             let object: [String: Any] = [
@@ -119,7 +119,7 @@ final class OneToOneDeliveryTests: XCTestCase {
     }
 
     func testEphemeralMessagesAreDeliveredOnlineButNeverStored() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let sender = try await ChatClient.connect(alice, key: aliceKey)
         defer { sender.close() }
@@ -134,7 +134,7 @@ final class OneToOneDeliveryTests: XCTestCase {
     }
 
     func testAThousandMessagesFromOneSenderArriveInOrder() async throws {
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let recipient = try await ChatClient.connect(bob, key: bobKey)
         let sender = try await ChatClient.connect(alice, key: aliceKey)

@@ -11,13 +11,13 @@ final class RateLimitTests: XCTestCase {
         let gateway = try await ServiceProcess.start(
             "ws-gateway",
             arguments: [
-                "--app-name", TestEnvironment.uniqueName("ws-gateway-limited"),
-                "--kafka-brokers", try TestEnvironment.brokers(), "--mongo-url", try TestEnvironment.mongoURL(),
+                "--app-name", TestStack.uniqueName("ws-gateway-limited"),
+                "--kafka-brokers", try TestStack.brokers(), "--mongo-url", try TestStack.mongoURL(),
                 "--public-port", "\(publicPort)", "--rate-limit-per-second", "2", "--rate-limit-burst", "5",
             ])
         addTeardownBlock { gateway.kill() }
 
-        let alice = TestStack.uniqueUser("alice"), bob = TestStack.uniqueUser("bob")
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
         let sender = try await ChatClient.connect(
             alice, key: aliceKey, url: "ws://127.0.0.1:\(publicPort)/wss/?format=text&ack=true")

@@ -11,17 +11,21 @@ final class ReplicaTests: XCTestCase {
         "group-router",
     ]
 
+    private struct TooFewReplicas: Error, CustomStringConvertible {
+        let replicas: Int
+        var description: String {
+            "the replica tests need stack test's second stack (2 replicas); this one runs \(replicas) instance(s) of every service"
+        }
+    }
+
     override func setUp() async throws {
-        let replicas = Int(try TestStack.environment("VARTALAP_TEST_REPLICAS")) ?? 0
-        XCTAssertGreaterThanOrEqual(replicas, 2, "the replica tests need stack test's second stack (2 replicas)")
-        guard replicas >= 2 else { throw TestStack.StackError.notRunning }
+        let replicas = try TestStack.replicas()
+        guard replicas >= 2 else { throw TooFewReplicas(replicas: replicas) }
     }
 
     /// ws://127.0.0.1:PORT/wss/ of each gateway, bypassing nginx.
     private static func gatewaySocketURLs() throws -> [String] {
-        try TestStack.environment("VARTALAP_TEST_GATEWAY_PUBLIC_PORTS").split(separator: ",").map {
-            "ws://127.0.0.1:\($0)/wss/?format=text&ack=true"
-        }
+        try TestStack.gatewayPublicPorts().map { "ws://127.0.0.1:\($0)/wss/?format=text&ack=true" }
     }
 
     private static func openConnections() async throws -> [Double] {

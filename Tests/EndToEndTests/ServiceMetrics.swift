@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TestSupport
 
 /// Reads the stack services' Prometheus `/metrics` (their ports come from `stack test`).
 enum ServiceMetrics {
@@ -7,7 +8,7 @@ enum ServiceMetrics {
     /// (`name="value"`) only the series carrying it.
     static func values(named name: String, label: String? = nil, of services: [String]) async throws -> [String: Double] {
         var values: [String: Double] = [:]
-        for (service, port) in try servicePorts() where services.contains(service) {
+        for (service, port) in try TestStack.servicePorts() where services.contains(service) {
             let response = try await HTTPClient.shared.execute(
                 HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(5))
             let text = String(buffer: try await response.body.collect(upTo: 4 << 20))
@@ -22,13 +23,5 @@ enum ServiceMetrics {
 
     static func value(named name: String, label: String? = nil, of service: String) async throws -> Double {
         try await values(named: name, label: label, of: [service])[service] ?? 0
-    }
-
-    private static func servicePorts() throws -> [(String, Int)] {
-        try TestStack.environment("VARTALAP_TEST_SERVICE_PORTS").split(separator: ",").compactMap { entry in
-            let parts = entry.split(separator: "=")
-            guard parts.count == 2, let port = Int(parts[1]) else { return nil }
-            return (String(parts[0]), port)
-        }
     }
 }

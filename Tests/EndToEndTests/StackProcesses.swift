@@ -8,7 +8,7 @@ enum StackProcesses {
     /// `service` is an instance (`session-ms-2`) or a service name, meaning its first instance.
     static func pid(of service: String) throws -> Int32? {
         let instance = service.last?.isNumber == true ? service : "\(service)-1"
-        let pidFile = try TestStack.environment("VARTALAP_TEST_STACK_DIR") + "/run/\(instance).pid"
+        let pidFile = try TestStack.stackDirectory().appendingPathComponent("run/\(instance).pid").path
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return nil }
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }

@@ -9,8 +9,8 @@ struct GroupStoreTests {
     let limits = GroupLimits(maxMembers: 10)
 
     func makeStore() async throws -> (GroupStore, DocumentStore) {
-        let database = try DocumentStore(uri: try TestEnvironment.mongoURL())
-        let store = GroupStore(collection: database.collection("groups", in: TestEnvironment.uniqueName("groups")))
+        let database = try DocumentStore(uri: try TestStack.mongoURL())
+        let store = GroupStore(collection: database.collection("groups", in: TestStack.uniqueName("groups")))
         try await store.createIndexes()
         return (store, database)
     }

@@ -9,9 +9,9 @@ final class FencedInstanceTests: XCTestCase {
     /// broker will never give the first one partitions again, so it exits with 70.
     func testAnInstanceFencedByItsReplacementExitsToBeRestarted() async throws {
         let names = try await makeTopics(["new-message", "send-message", "system-message", "new-group-message", "dead-letter"])
-        let group = TestEnvironment.uniqueName("message-router")
+        let group = TestStack.uniqueName("message-router")
         let arguments = [
-            "--kafka-brokers", try TestEnvironment.brokers(), "--app-name", group, "--kafka-group-instance-id", "router-1",
+            "--kafka-brokers", try TestStack.brokers(), "--app-name", group, "--kafka-group-instance-id", "router-1",
             "--new-message-topic", names[0], "--send-message-topic", names[1], "--system-message-topic", names[2],
             "--new-group-message-topic", names[3], "--dead-letter-topic", names[4],
         ]

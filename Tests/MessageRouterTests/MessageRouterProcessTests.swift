@@ -13,13 +13,13 @@ final class MessageRouterProcessTests: XCTestCase {
         let router = try await ServiceProcess.start(
             "message-router",
             arguments: [
-                "--kafka-brokers", try TestEnvironment.brokers(), "--app-name", TestEnvironment.uniqueName("message-router"),
+                "--kafka-brokers", try TestStack.brokers(), "--app-name", TestStack.uniqueName("message-router"),
                 "--new-message-topic", names[0], "--send-message-topic", names[1], "--system-message-topic", names[2],
                 "--new-group-message-topic", names[3], "--dead-letter-topic", names[4],
             ])
         addTeardownBlock { router.kill() }
         let outputs = try RecordCollector(topics: Array(names[1...]))
-        let producer = try BrokerProducer(configuration: try TestEnvironment.brokerConfiguration(), logger: TestEnvironment.logger)
+        let producer = try BrokerProducer(configuration: try TestStack.brokerConfiguration(), logger: TestStack.logger)
 
         let ids = (0..<200).map { "m\($0)" }
         for (index, id) in ids.enumerated() {

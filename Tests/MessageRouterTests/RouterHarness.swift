@@ -30,11 +30,11 @@ final class RouterHarness: Sendable {
             "--new-message-topic", names[0], "--send-message-topic", names[1], "--system-message-topic", names[2],
             "--new-group-message-topic", names[3], "--dead-letter-topic", names[4],
         ])
-        let configuration = try TestEnvironment.brokerConfiguration()
-        let logger = TestEnvironment.logger
+        let configuration = try TestStack.brokerConfiguration()
+        let logger = TestStack.logger
         producer = try BrokerProducer(configuration: configuration, logger: logger)
         let consumer = try BrokerConsumer(
-            configuration: configuration, groupId: TestEnvironment.uniqueName("router"), topics: [topics.newMessageTopic],
+            configuration: configuration, groupId: TestStack.uniqueName("router"), topics: [topics.newMessageTopic],
             logger: logger)
         let resolved = self.resolved
         let resolve: @Sendable (ConsumedMessage) -> Void = { record in

@@ -15,8 +15,8 @@ final class HistoryStoreTests: XCTestCase {
     private var store: HistoryStore!
 
     override func setUp() async throws {
-        documentStore = try DocumentStore(uri: try TestEnvironment.mongoURL())
-        let collection = documentStore.collection(HistoryStore.collectionName, in: TestEnvironment.uniqueName("history-tests"))
+        documentStore = try DocumentStore(uri: try TestStack.mongoURL())
+        let collection = documentStore.collection(HistoryStore.collectionName, in: TestStack.uniqueName("history-tests"))
         store = HistoryStore(collection: collection, retention: .seconds(30 * 86_400))
         try await store.createIndexes()
     }

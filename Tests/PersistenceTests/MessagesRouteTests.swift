@@ -24,7 +24,7 @@ final class MessagesRouteTests: XCTestCase {
             let router = Router(context: AuthenticatedContext.self)
             MessagesRoute(store: test.store).add(
                 to: router,
-                verifier: AccessKeyVerifier(store: test.database, database: test.databaseName, logger: TestEnvironment.logger))
+                verifier: AccessKeyVerifier(store: test.database, database: test.databaseName, logger: TestStack.logger))
             application = Application(router: router)
         }
     }

@@ -13,22 +13,22 @@ import XCTest
 final class PersistenceProcessTests: XCTestCase {
     func testTheServiceStoresListsRedeliversAndStopsCleanly() async throws {
         let names = try await makeTopics(["offline-message", "user-connection-state", "send-message", "dead-letter"])
-        let databaseName = TestEnvironment.uniqueName("persistence-process")
-        let database = try DocumentStore(uri: try TestEnvironment.mongoURL())
+        let databaseName = TestStack.uniqueName("persistence-process")
+        let database = try DocumentStore(uri: try TestStack.mongoURL())
         let keys = AccessKeyStore(store: database, database: databaseName)
         try await keys.createIndexes()
         let key = try await keys.issue(user: "bob", device: "phone", lifetime: .seconds(3600))
         let service = try await ServiceProcess.start(
             "persistence",
             arguments: [
-                "--kafka-brokers", try TestEnvironment.brokers(), "--app-name", TestEnvironment.uniqueName("persistence"),
-                "--mongo-url", try TestEnvironment.mongoURL(), "--mongo-database", databaseName,
+                "--kafka-brokers", try TestStack.brokers(), "--app-name", TestStack.uniqueName("persistence"),
+                "--mongo-url", try TestStack.mongoURL(), "--mongo-database", databaseName,
                 "--offline-message-topic", names[0], "--user-connection-state-topic", names[1],
                 "--send-message-topic", names[2], "--dead-letter-topic", names[3], "--offline-retention-days", "7",
             ])
         addTeardownBlock { service.kill() }
         let outputs = try RecordCollector(topics: [names[2], names[3]])
-        let producer = try BrokerProducer(configuration: try TestEnvironment.brokerConfiguration(), logger: TestEnvironment.logger)
+        let producer = try BrokerProducer(configuration: try TestStack.brokerConfiguration(), logger: TestStack.logger)
 
         let records: [(Data, String?)] = [
             (offlineMessage("second", at: 200).protobufData(), "bob"),

@@ -28,15 +28,15 @@ final class RedeliveryBench: Sendable {
         let names = try await makeTopics(["user-connection-state", "send-message", "dead-letter"], partitions: 1)
         (connectionTopic, sendMessageTopic, deadLetterTopic) = (names[0], names[1], names[2])
         test = try await TestStore()
-        producer = try BrokerProducer(configuration: try TestEnvironment.brokerConfiguration(), logger: TestEnvironment.logger)
+        producer = try BrokerProducer(configuration: try TestStack.brokerConfiguration(), logger: TestStack.logger)
         let resolved = self.resolved
         let resolve: @Sendable (ConsumedMessage) -> Void = { record in resolved.append(record) }
         redelivery = Redelivery(
             WorkerContext(
                 store: test.store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: sendMessageTopic),
                 connectedUsers: ConnectedUsers(),
-                deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, logger: TestEnvironment.logger, resolve: resolve),
-                metrics: PersistenceMetrics(), logger: TestEnvironment.logger, resolve: resolve))
+                deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, logger: TestStack.logger, resolve: resolve),
+                metrics: PersistenceMetrics(), logger: TestStack.logger, resolve: resolve))
     }
 
     /// The offsets of the resolved records, in the order they were resolved.

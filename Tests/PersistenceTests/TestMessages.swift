@@ -33,8 +33,8 @@ struct TestStore {
     let store: OfflineStore
 
     init(retentionDays: Int = 30) async throws {
-        database = try DocumentStore(uri: try TestEnvironment.mongoURL())
-        databaseName = TestEnvironment.uniqueName("persistence-test")
+        database = try DocumentStore(uri: try TestStack.mongoURL())
+        databaseName = TestStack.uniqueName("persistence-test")
         store = OfflineStore(
             collection: database.collection(OfflineStore.collectionName, in: databaseName),
             retention: .seconds(retentionDays * 86_400))

@@ -26,11 +26,11 @@ final class WorkersHarness: Sendable {
             "--send-message-topic", names[2], "--dead-letter-topic", names[3],
         ])
         test = try await TestStore()
-        let configuration = try TestEnvironment.brokerConfiguration()
-        let logger = TestEnvironment.logger
+        let configuration = try TestStack.brokerConfiguration()
+        let logger = TestStack.logger
         producer = try BrokerProducer(configuration: configuration, logger: logger)
         let consumer = try BrokerConsumer(
-            configuration: configuration, groupId: TestEnvironment.uniqueName("persistence"),
+            configuration: configuration, groupId: TestStack.uniqueName("persistence"),
             topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic], logger: logger)
         let resolved = self.resolved
         let resolve: @Sendable (ConsumedMessage) -> Void = { record in

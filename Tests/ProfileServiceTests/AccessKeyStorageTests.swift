@@ -1,13 +1,14 @@
 import Auth
 import DocumentStore
 import Foundation
+import TestSupport
 import XCTest
 
 /// What profile-ms leaves in the database: keys only as hashes, one per device, and the
 /// indexes its queries rely on.
 final class AccessKeyStorageTests: XCTestCase {
     func testTheKeyIsStoredOnlyAsItsHash() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         let key = try await TestStack.login(user, device: "phone")
         try await withTestStore { store in
             let keys = store.collection("access_keys", in: TestStack.database)
@@ -27,7 +28,7 @@ final class AccessKeyStorageTests: XCTestCase {
     }
 
     func testQueriedFieldsAreIndexed() async throws {
-        _ = try await TestStack.login(TestStack.uniqueUser())
+        _ = try await TestStack.login(TestStack.uniqueName("user"))
         try await withTestStore { store in
             let indexes = try await store.collection("access_keys", in: TestStack.database).listIndexes()
             let keys = indexes.map { $0.keys.keys }

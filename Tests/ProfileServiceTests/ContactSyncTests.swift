@@ -1,13 +1,14 @@
 import DocumentStore
 import Foundation
+import TestSupport
 import XCTest
 
 final class ContactSyncTests: XCTestCase {
     func testSyncAnswersOnlyRegisteredActiveUsers() async throws {
-        let me = TestStack.uniqueUser("+91")
-        let friend = TestStack.uniqueUser("+91")
-        let gone = TestStack.uniqueUser("+91")
-        let stranger = TestStack.uniqueUser("+91")
+        let me = TestStack.uniqueName("+91")
+        let friend = TestStack.uniqueName("+91")
+        let gone = TestStack.uniqueName("+91")
+        let stranger = TestStack.uniqueName("+91")
         let key = try await TestStack.login(me)
         _ = try await TestStack.login(friend)
         _ = try await TestStack.login(gone)
@@ -33,7 +34,7 @@ final class ContactSyncTests: XCTestCase {
     }
 
     func testTooManyContactsAreRefused() async throws {
-        let me = TestStack.uniqueUser()
+        let me = TestStack.uniqueName("user")
         let key = try await TestStack.login(me)
         let many = (0...1000).map { "+1555\($0)" }
         let reply = try await HTTP.send(

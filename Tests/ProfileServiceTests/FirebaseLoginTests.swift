@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import TestSupport
 import XCTest
 
 /// profile-ms with `--identity-provider firebase`, its signing keys served by a key

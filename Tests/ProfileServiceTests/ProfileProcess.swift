@@ -8,6 +8,10 @@ import XCTest
 /// A profile-ms of its own for a test, started from the build's binary against the test
 /// stack's broker and database, and stopped with SIGTERM.
 final class ProfileProcess: Sendable {
+    struct Failed: Error, CustomStringConvertible {
+        let description: String
+    }
+
     let url: String
     let logFile: URL
     private let process: Process
@@ -24,8 +28,7 @@ final class ProfileProcess: Sendable {
             let binary = directory.appendingPathComponent("profile-ms")
             if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
         }
-        XCTFail("profile-ms is not built next to the tests (looked in \(candidates.map(\.path)))")
-        throw TestStack.SetupError.missing("profile-ms binary")
+        throw Failed(description: "profile-ms is not built next to the tests (looked in \(candidates.map(\.path)))")
     }
 
     /// Runs the binary to completion with `arguments` (for `--check-config` and refusals).
@@ -46,7 +49,7 @@ final class ProfileProcess: Sendable {
     }
 
     private static func temporaryLog() throws -> URL {
-        try TestEnvironment.logFile(named: "profile-ms")
+        try TestStack.logFile(named: "profile-ms")
     }
 
     /// Starts profile-ms with `arguments` on a free port and waits for `/ready`.
@@ -71,7 +74,7 @@ final class ProfileProcess: Sendable {
         try await eventually("profile-ms on port \(port) to be ready") {
             guard process.isRunning else {
                 let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-                throw TestStack.SetupError.unexpected("profile-ms exited: \(log)")
+                throw Failed(description: "profile-ms exited: \(log)")
             }
             return (try? await HTTP.send("GET", url + "/ready"))?.status == 200
         }

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Logins and the profile routes as a client sees them: through nginx, with the dev
 /// identity provider of the test stack.
 final class PublicRoutesTests: XCTestCase {
     func testDevLoginIssuesAWorkingKeyAndTheSecondLoginIsNotNew() async throws {
-        let user = TestStack.uniqueUser("+49")
+        let user = TestStack.uniqueName("+49")
         let url = try TestStack.publicURL()
         let first = try await HTTP.send(
             "POST", url + "/login", json: ["username": user, "authToken": "t", "notificationToken": "n", "deviceId": "phone"])
@@ -33,7 +34,7 @@ final class PublicRoutesTests: XCTestCase {
     }
 
     func testANewLoginOnTheSameDeviceReplacesItsKey() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         let url = try TestStack.publicURL()
         let old = try await TestStack.login(user, device: "phone")
         let new = try await TestStack.login(user, device: "phone")
@@ -46,7 +47,7 @@ final class PublicRoutesTests: XCTestCase {
     /// The shipped app sends the ID token and username as headers and a body of only
     /// {username, notificationToken}.
     func testTheAppsLoginShapeWorks() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         let reply = try await HTTP.send(
             "POST", try TestStack.publicURL() + "/login", json: ["username": user, "notificationToken": "fcm-token"],
             headers: ["token": "id-token", "user": user])
@@ -55,14 +56,14 @@ final class PublicRoutesTests: XCTestCase {
     }
 
     func testLoginWithoutTokenIsUnauthorized() async throws {
-        let reply = try await HTTP.send("POST", try TestStack.publicURL() + "/login", json: ["username": TestStack.uniqueUser()])
+        let reply = try await HTTP.send("POST", try TestStack.publicURL() + "/login", json: ["username": TestStack.uniqueName("user")])
         XCTAssertEqual(reply.status, 401, reply.text)
         XCTAssertTrue(reply.isJSONError, reply.text)
     }
 
     func testProtectedRoutesRefuseMissingOrWrongCredentialsThroughNginxAndDirectly() async throws {
-        let user = TestStack.uniqueUser()
-        let other = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
+        let other = TestStack.uniqueName("user")
         let key = try await TestStack.login(user)
         let otherKey = try await TestStack.login(other)
         let refused: [[String: String]] = [
@@ -87,7 +88,7 @@ final class PublicRoutesTests: XCTestCase {
     }
 
     func testCookiesCarryCredentials() async throws {
-        let user = TestStack.uniqueUser("+44")
+        let user = TestStack.uniqueName("+44")
         let key = try await TestStack.login(user)
         let encoded = user.replacingOccurrences(of: "+", with: "%2B")
         let reply = try await HTTP.send(
@@ -97,7 +98,7 @@ final class PublicRoutesTests: XCTestCase {
     }
 
     func testInternalRoutesAreNotReachableThroughNginx() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         let key = try await TestStack.login(user)
         for path in ["/auth", "/metrics", "/alive", "/ready", "/_auth", "/no-such-route"] {
             for headers in [[:], TestStack.credentials(user, key)] {
@@ -109,7 +110,7 @@ final class PublicRoutesTests: XCTestCase {
     }
 
     func testTheAuthEndpointNamesTheVerifiedUser() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         let key = try await TestStack.login(user)
         let url = try TestStack.profileURL() + "/auth"
         let ok = try await HTTP.send("GET", url, headers: TestStack.credentials(user, key))
@@ -123,7 +124,7 @@ final class PublicRoutesTests: XCTestCase {
     }
 
     func testMalformedBodiesGetABadRequestWithAReason() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         let key = try await TestStack.login(user)
         let url = try TestStack.publicURL()
         let cases: [(String, String, [String: String], String)] = [
@@ -152,7 +153,7 @@ final class PublicRoutesTests: XCTestCase {
     }
 
     func testLogoutRevokesOnlyTheCallersKey() async throws {
-        let user = TestStack.uniqueUser()
+        let user = TestStack.uniqueName("user")
         let url = try TestStack.publicURL()
         let phone = try await TestStack.login(user, device: "phone")
         let tablet = try await TestStack.login(user, device: "tablet")

@@ -9,9 +9,9 @@ import XCTest
 /// The device registry against the real database.
 final class DeviceRegistryTests: XCTestCase {
     private func registry() async throws -> (DeviceRegistry, DocumentStore) {
-        let database = try DocumentStore(uri: try TestEnvironment.mongoURL())
+        let database = try DocumentStore(uri: try TestStack.mongoURL())
         let registry = DeviceRegistry(
-            collection: database.collection(DeviceRegistry.collectionName, in: TestEnvironment.uniqueName("push-registry")))
+            collection: database.collection(DeviceRegistry.collectionName, in: TestStack.uniqueName("push-registry")))
         try await registry.createIndexes()
         return (registry, database)
     }

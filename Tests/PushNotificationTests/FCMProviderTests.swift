@@ -17,7 +17,7 @@ final class FCMProviderTests: XCTestCase {
         configuration.retryBaseDelay = .milliseconds(50)
         let tokens = await GoogleAccessTokens(
             key: key, tokenURL: try XCTUnwrap(key.tokenURI), http: .shared, renewBeforeExpiry: renewBeforeExpiry)
-        return FCMProvider(configuration: configuration, tokens: tokens, http: .shared, logger: TestEnvironment.logger)
+        return FCMProvider(configuration: configuration, tokens: tokens, http: .shared, logger: TestStack.logger)
     }
 
     private static func push(_ token: String, data: [String: String] = ["message": "{}", "count": "1"]) -> Push {

@@ -9,19 +9,8 @@ import XCTest
 /// its pushes (`--push-provider log`); a second instance, in its own consumer group and
 /// database, sends through FCM to a local fake so every push can be counted.
 final class PushEndToEndTests: XCTestCase {
-    struct StackFailure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    private static func publicURL() throws -> String {
-        guard let url = ProcessInfo.processInfo.environment["VARTALAP_TEST_PUBLIC_URL"], !url.isEmpty else {
-            throw StackFailure(description: "VARTALAP_TEST_PUBLIC_URL is not set: run the tests with Deployment/local/stack test")
-        }
-        return url
-    }
-
     private static func post(_ path: String, json: Any, headers: [String: String] = [:]) async throws -> (Int, Data) {
-        var request = HTTPClientRequest(url: try publicURL() + path)
+        var request = HTTPClientRequest(url: try TestStack.publicURL() + path)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -29,17 +18,6 @@ final class PushEndToEndTests: XCTestCase {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(15))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), Data(body.readableBytesView))
-    }
-
-    /// Logs in with the dev identity provider; returns the access key.
-    private static func login(_ user: String, device: String, token: String) async throws -> String {
-        let (status, body) = try await post(
-            "/login", json: ["username": user, "authToken": "dev", "notificationToken": token, "deviceId": device])
-        let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
-        guard status == 200, let key = object?["accesskey"] as? String else {
-            throw StackFailure(description: "login of \(user) failed: \(status) \(String(decoding: body, as: UTF8.self))")
-        }
-        return key
     }
 
     private static func send(from user: String, key: String, to recipient: String, id: String, contentType: String) async throws {
@@ -54,15 +32,15 @@ final class PushEndToEndTests: XCTestCase {
     }
 
     func testAMessageToAnOfflineUserIsPushedOncePerDeviceAndANotificationNever() async throws {
-        let alice = TestEnvironment.uniqueName("alice")
-        let bob = TestEnvironment.uniqueName("bob")
-        let aliceKey = try await Self.login(alice, device: "phone", token: "push-\(alice)")
+        let alice = TestStack.uniqueName("alice")
+        let bob = TestStack.uniqueName("bob")
+        let aliceKey = try await TestStack.login(alice, device: "phone")
         let tokens = ["push-\(bob)-phone", "push-\(bob)-tablet"]
-        _ = try await Self.login(bob, device: "phone", token: tokens[0])
-        _ = try await Self.login(bob, device: "tablet", token: tokens[1])
+        _ = try await TestStack.login(bob, device: "phone", notificationToken: tokens[0])
+        _ = try await TestStack.login(bob, device: "tablet", notificationToken: tokens[1])
 
         try await FakeGoogle.serve { google in
-            let service = try await PushProcess.start(google: google, database: TestEnvironment.uniqueName("push-e2e"))
+            let service = try await PushProcess.start(google: google, database: TestStack.uniqueName("push-e2e"))
             do {
                 // This instance's new consumer group starts at the oldest record of the stack's
                 // shared topics and reads logins and offline messages side by side. A message
@@ -101,8 +79,7 @@ final class PushEndToEndTests: XCTestCase {
         }
 
         // The stack's own instances (push-notification-1, ...) logged the same pushes.
-        let stackDirectory = try XCTUnwrap(ProcessInfo.processInfo.environment["VARTALAP_TEST_STACK_DIR"])
-        let logs = URL(fileURLWithPath: stackDirectory).appendingPathComponent("logs")
+        let logs = try TestStack.stackDirectory().appendingPathComponent("logs")
         try await eventually("the stack's push-notification to log bob's pushes") {
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? [])
                 .filter { $0.hasPrefix("push-notification-") && $0.hasSuffix(".log") }

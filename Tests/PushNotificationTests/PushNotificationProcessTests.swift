@@ -24,10 +24,10 @@ final class PushNotificationProcessTests: XCTestCase {
         init() async throws {
             let names = try await makeTopics(["offline-message", "new-login", "dead-letter"])
             (offlineTopic, loginTopic, deadLetterTopic) = (names[0], names[1], names[2])
-            databaseName = TestEnvironment.uniqueName("push-process")
-            database = try DocumentStore(uri: try TestEnvironment.mongoURL())
+            databaseName = TestStack.uniqueName("push-process")
+            database = try DocumentStore(uri: try TestStack.mongoURL())
             registry = DeviceRegistry(collection: database.collection(DeviceRegistry.collectionName, in: databaseName))
-            producer = try BrokerProducer(configuration: try TestEnvironment.brokerConfiguration(), logger: TestEnvironment.logger)
+            producer = try BrokerProducer(configuration: try TestStack.brokerConfiguration(), logger: TestStack.logger)
         }
 
         var topicArguments: [String] {

@@ -10,8 +10,8 @@ enum PushProcess {
         try await ServiceProcess.start(
             "push-notification",
             arguments: [
-                "--kafka-brokers", try TestEnvironment.brokers(), "--app-name", TestEnvironment.uniqueName("push-notification"),
-                "--mongo-url", try TestEnvironment.mongoURL(), "--mongo-database", database,
+                "--kafka-brokers", try TestStack.brokers(), "--app-name", TestStack.uniqueName("push-notification"),
+                "--mongo-url", try TestStack.mongoURL(), "--mongo-database", database,
                 "--push-provider", "fcm", "--fcm-service-account-file", google.keyFile.path, "--fcm-api-url", google.baseURL,
                 "--push-collapse-window-ms", "\(collapseWindowMs)", "--push-ttl-seconds", "600",
             ] + topicArguments)

@@ -2,24 +2,18 @@ import ChatProtocol
 import DocumentStore
 import Foundation
 @testable import SessionService
+import TestSupport
 import Testing
 
 /// The directory against the test stack's database (VARTALAP_TEST_MONGO_URL), each test in
 /// a database of its own.
 @Suite struct ConnectionDirectoryTests {
-    struct MissingDatabase: Error, CustomStringConvertible {
-        var description: String { "VARTALAP_TEST_MONGO_URL is not set: run the tests with Deployment/local/stack test" }
-    }
-
     /// Runs `body` with a directory in a fresh database and its `connections` collection.
     private func withDirectory(
         _ body: (_ directory: ConnectionDirectory, _ connections: DocumentCollection) async throws -> Void
     ) async throws {
-        guard let url = ProcessInfo.processInfo.environment["VARTALAP_TEST_MONGO_URL"], !url.isEmpty else {
-            throw MissingDatabase()
-        }
-        let store = try DocumentStore(uri: url)
-        let database = "session-tests-\(UUID().uuidString.prefix(8))"
+        let store = try DocumentStore(uri: try TestStack.mongoURL())
+        let database = TestStack.uniqueName("session-tests")
         let directory = ConnectionDirectory(store: store, database: database)
         let connections = store.collection("connections", in: database)
         do {

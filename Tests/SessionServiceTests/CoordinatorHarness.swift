@@ -37,10 +37,10 @@ final class CoordinatorHarness: Sendable {
         topics = try TopicOptions.parse(["--offline-message-topic", names[0], "--dead-letter-topic", names[1]])
         let options = try SessionOptions.parse(
             ["--ack-timeout-ms", "1000", "--max-delivery-attempts", "3", "--retry-backoff", "2"] + sessionFlags)
-        let logger = TestEnvironment.logger
-        producer = try BrokerProducer(configuration: try TestEnvironment.brokerConfiguration(), logger: logger, lingerMilliseconds: 0)
-        store = try DocumentStore(uri: try TestEnvironment.mongoURL())
-        database = TestEnvironment.uniqueName("coordinator-tests")
+        let logger = TestStack.logger
+        producer = try BrokerProducer(configuration: try TestStack.brokerConfiguration(), logger: logger, lingerMilliseconds: 0)
+        store = try DocumentStore(uri: try TestStack.mongoURL())
+        database = TestStack.uniqueName("coordinator-tests")
         directory = ConnectionDirectory(store: store, database: database)
         try await directory.createIndexes()
         offline = try RecordCollector(topics: [topics.offlineMessageTopic])

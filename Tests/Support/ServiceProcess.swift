@@ -35,7 +35,7 @@ public final class ServiceProcess: Sendable {
     private init(name: String, arguments: [String]) throws {
         self.name = name
         port = try freePort()
-        logFile = try TestEnvironment.logFile(named: name)
+        logFile = try TestStack.logFile(named: name)
         let log = try FileHandle(forWritingTo: logFile)
         let process = Process()
         process.executableURL = try Self.executable(name)

@@ -1,10 +1,10 @@
 """Checks Deployment/docker-compose.yml and Deployment/Dockerfile as far as a machine
 without a Docker engine can: the file parses, every executable of Package.swift is
-deployed (or named as not deployed), every service's command line passes the real
-binary's --check-config with the environment compose would give it, every variable it
-uses is documented in .env.tmpl, topic names and partition counts agree with the code,
-health checks probe the port each service listens on, and nginx's rendering of the shared
-template is complete and valid."""
+deployed (or named as not deployed), the services are the local stack's SERVICES on the
+same HTTP ports, every service's command line passes the real binary's --check-config with
+the environment compose would give it, every variable it uses is documented in .env.tmpl,
+topic names and partition counts agree with the code, health checks probe the port each
+service listens on, and nginx's rendering of the shared template is complete and valid."""
 
 import json
 import os
@@ -92,6 +92,16 @@ def every_executable_is_deployed():
     assert products - programs - not_deployed == set(), f"not in docker-compose.yml: {sorted(products - programs - not_deployed)}"
     assert programs - products == set(), f"not executables of Package.swift: {sorted(programs - products)}"
     assert not (programs & not_deployed), "deployed and listed as not deployed"
+
+
+def services_match_the_stack():
+    shown = {}
+    for name, service in vartalap_services(load()).items():
+        if name != "topics":  # the one-shot job that creates the topics, not a service
+            port = flag(service, "http-port")
+            shown[name] = int(port) if port else None
+    problems = support.disagreements_with_the_stack(shown, "docker-compose.yml")
+    assert not problems, "\n".join(problems)
 
 
 def every_variable_is_documented():
@@ -245,6 +255,7 @@ def main():
     tally = support.Tally("Checks/compose")
     tally.check("docker-compose.yml parses; Kafka runs in KRaft mode", parses)
     tally.check("every executable of Package.swift is deployed or named as not deployed", every_executable_is_deployed)
+    tally.check("the services are the stack's SERVICES, on the same HTTP ports", services_match_the_stack)
     tally.check("every variable docker-compose.yml uses is in .env.tmpl", every_variable_is_documented)
     tally.check("every service's command line passes its binary's --check-config", command_lines_pass_check_config)
     tally.check("topic names and partition counts agree with the code", topics_agree_with_the_code)

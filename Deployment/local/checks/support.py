@@ -26,6 +26,31 @@ def code_topics():
     return [(f"{case}Topic", name.upper().replace("-", "_") + "_TOPIC", name) for case, name in cases]
 
 
+def stack_services():
+    """The one list of services, `SERVICES=(name:port ...)` in Deployment/local/stack, as
+    {name: HTTP port} in start order. The docs and docker-compose.yml are checked against it."""
+    text = (ROOT / "Deployment" / "local" / "stack").read_text()
+    lists = re.findall(r"^SERVICES=\(([^)]*)\)$", text, re.M)
+    assert len(lists) == 1, f"expected one SERVICES=(...) line in the stack script, found {len(lists)}"
+    entries = [re.fullmatch(r"([a-z][a-z0-9-]*):(\d+)", entry) for entry in lists[0].split()]
+    assert entries and all(entries), f"SERVICES entries are not all name:port: {lists[0]}"
+    services = {entry.group(1): int(entry.group(2)) for entry in entries}
+    assert len(services) == len(entries), f"a service is listed twice in SERVICES: {lists[0]}"
+    return services
+
+
+def disagreements_with_the_stack(shown, where):
+    """What `shown` ({service: port, or None where no port is given}) gets wrong about
+    stack_services(): services missing or extra, and ports that differ. [] when it agrees."""
+    listed = stack_services()
+    problems = [f"{where} lacks {name}" for name in listed if name not in shown]
+    problems += [f"{where} has {name}, which is not in the stack's SERVICES" for name in shown if name not in listed]
+    problems += [
+        f"{where} gives {name} port {port}, the stack's SERVICES {listed[name]}"
+        for name, port in shown.items() if name in listed and port is not None and port != listed[name]]
+    return problems
+
+
 def environment(name):
     value = os.environ.get(name)
     if not value:
