@@ -172,7 +172,7 @@ let package = Package(
         .executableTarget(
             name: "Persistence",
             dependencies: [
-                "Contracts", "Pipeline", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI",
+                "Contracts", "Pipeline", "Auth", "Groups", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,15 +4,17 @@ import NIOCore
 import NIOWebSocket
 import Synchronization
 
-/// One client's socket, as the rest of the gateway sees it: who it is, how it encodes
-/// messages, and a way to write to it. It is created when the upgrade request is
+/// One client's connection, as the rest of the gateway sees it: who it is, how it encodes
+/// messages, and a way to write to it. A WebSocket is created when the upgrade request is
 /// authenticated, opened once the socket speaks WebSocket and closed when it goes away;
 /// writes go straight to the channel (NIO keeps them in order), so an idle socket costs
-/// this record and the channel's state, nothing more.
+/// this record and the channel's state, nothing more. A Server-Sent Events stream
+/// (`GET /events`) is the same to everyone else; its writes become `message` events.
 final class ClientConnection: Sendable {
     private enum State {
         case opening
         case open(any Channel)
+        case streaming(AsyncStream<ByteBuffer>.Continuation, any EventLoop)
         case closed
     }
 
@@ -36,22 +38,42 @@ final class ClientConnection: Sendable {
         }
     }
 
+    /// Called by the event stream route: events go to `events`, which its response writes.
+    func openEventStream(_ events: AsyncStream<ByteBuffer>.Continuation, on eventLoop: any EventLoop) {
+        state.withLock { state in
+            if case .opening = state { state = .streaming(events, eventLoop) }
+        }
+    }
+
     /// No frame is written after this; deliveries report false.
     func finish() {
-        state.withLock { $0 = .closed }
+        let stream: AsyncStream<ByteBuffer>.Continuation? = state.withLock { state in
+            defer { state = .closed }
+            guard case .streaming(let events, _) = state else { return nil }
+            return events
+        }
+        stream?.finish()
     }
 
     /// Writes a frame without waiting for the socket (acks and errors).
     func send(_ message: ChatMessage) {
-        guard let channel else { return }
-        channel.writeAndFlush(frame(format.encode(message), isText: format == .text), promise: nil)
+        _ = startDelivery(message)
     }
 
-    /// Starts writing a frame and returns the write's outcome, nil when the socket is not
-    /// open. Lets a caller start many writes before waiting for any of them.
+    /// Starts writing a frame and returns the write's outcome, nil when the connection is
+    /// not open. Lets a caller start many writes before waiting for any of them. An event
+    /// counts as written once it is queued for its stream's response, as a frame does
+    /// once NIO has it.
     func startDelivery(_ message: ChatMessage) -> EventLoopFuture<Void>? {
-        guard let channel else { return nil }
-        return channel.writeAndFlush(frame(format.encode(message), isText: format == .text))
+        switch state.withLock({ $0 }) {
+        case .open(let channel):
+            return channel.writeAndFlush(frame(format.encode(message), isText: format == .text))
+        case .streaming(let events, let eventLoop):
+            guard case .enqueued = events.yield(EventStreamFormat.event(message)) else { return nil }
+            return eventLoop.makeSucceededVoidFuture()
+        case .opening, .closed:
+            return nil
+        }
     }
 
     /// Raw text (the `pong` answer).

@@ -30,42 +30,46 @@ struct GatewayCommand: AsyncParsableCommand {
             let store = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
             let verifier = AccessKeyVerifier(store: store, database: common.mongoDatabase, logger: logger)
             let authenticate = Authentication.byAccessKey(verifier)
-        let intake = MessageIntake(
-            producer: producer, topics: topics, gatewayId: gatewayId, maxMessageBytes: gateway.maxMessageBytes, logger: logger)
-        let registry = ConnectionRegistry()
-        let acks = AwaitedAcks()
-        let drain = GatewayDrain(acks: acks, logger: logger)
-        let events = ConnectionEvents(
-            producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayInternalURL: gatewayInternalURL,
-            logger: logger)
+            let intake = MessageIntake(
+                producer: producer, topics: topics, gatewayId: gatewayId, maxMessageBytes: gateway.maxMessageBytes, logger: logger)
+            let registry = ConnectionRegistry()
+            let acks = AwaitedAcks()
+            let drain = GatewayDrain(acks: acks, logger: logger)
+            let events = ConnectionEvents(
+                producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayInternalURL: gatewayInternalURL,
+                logger: logger)
 
-        // Messages up to 4x the message limit are read and refused with an error frame;
-        // larger ones close that socket with 1009.
-        let sessions = ClientSessions(
-            intake: intake, registry: registry, acks: acks, events: events, rateLimitPerSecond: gateway.rateLimitPerSecond,
-            logger: logger)
-        let webSocket = WebSocketRoutes(
-            authenticate: authenticate,
-            settings: WebSocketFrameHandler.Settings(
-                maxMessageBytes: gateway.maxMessageBytes * 4, rateLimitPerSecond: gateway.rateLimitPerSecond,
-                rateLimitBurst: gateway.rateLimitBurst),
-            actions: sessions.actions, drain: drain, logger: logger)
-        let publicRouter = Router()
-        RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100).add(to: publicRouter)
-        let publicApplication = Application(
-            router: publicRouter,
-            server: HTTPServerBuilder { responder in PublicChannel(responder: responder, webSocket: webSocket) },
-            configuration: ApplicationConfiguration(
-                address: .hostname(gateway.publicHost, port: gateway.publicPort), serverName: gatewayId),
-            logger: logger)
+            // Messages up to 4x the message limit are read and refused with an error frame;
+            // larger ones close that socket with 1009.
+            let sessions = ClientSessions(
+                intake: intake, registry: registry, acks: acks, events: events, rateLimitPerSecond: gateway.rateLimitPerSecond,
+                logger: logger)
+            let webSocket = WebSocketRoutes(
+                authenticate: authenticate,
+                settings: WebSocketFrameHandler.Settings(
+                    maxMessageBytes: gateway.maxMessageBytes * 4, rateLimitPerSecond: gateway.rateLimitPerSecond,
+                    rateLimitBurst: gateway.rateLimitBurst),
+                actions: sessions.actions, drain: drain, logger: logger)
+            let publicRouter = Router(context: PublicRequestContext.self)
+            RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100).add(to: publicRouter)
+            EventStreamRoute(
+                authenticate: authenticate, sessions: sessions, drain: drain,
+                keepAliveInterval: .seconds(gateway.eventStreamKeepAliveSeconds), logger: logger
+            ).add(to: publicRouter)
+            let publicApplication = Application(
+                router: publicRouter,
+                server: HTTPServerBuilder { responder in PublicChannel(responder: responder, webSocket: webSocket) },
+                configuration: ApplicationConfiguration(
+                    address: .hostname(gateway.publicHost, port: gateway.publicPort), serverName: gatewayId),
+                logger: logger)
 
-        let internalRouter = environment.makeRouter()
-        InternalSendRoutes(registry: registry, acks: acks, drain: drain, logger: logger).add(to: internalRouter)
-        let internalApplication = environment.makeApplication(internalRouter.buildResponder())
+            let internalRouter = environment.makeRouter()
+            InternalSendRoutes(registry: registry, acks: acks, drain: drain, logger: logger).add(to: internalRouter)
+            let internalApplication = environment.makeApplication(internalRouter.buildResponder())
 
-        // Shut down in reverse: the drain first, then the sockets close (DISCONNECTED events
-        // need the producer, which goes last).
-        return [ProducerService(producer, topics: topics.allTopicNames), internalApplication, publicApplication, drain]
+            // Shut down in reverse: the drain first, then the sockets close (DISCONNECTED events
+            // need the producer, which goes last).
+            return [ProducerService(producer, topics: topics.allTopicNames), internalApplication, publicApplication, drain]
         }
     }
 }

@@ -12,6 +12,9 @@ struct GatewayOptions: ParsableArguments {
     @Option(help: "This gateway instance's name in connection events; defaults to the app name (env GATEWAY_ID).")
     var gatewayId: String = EnvironmentDefault.string("GATEWAY_ID", "")
 
+    @Option(help: "Seconds between the comments that keep an idle /events stream open through proxies (env EVENT_STREAM_KEEP_ALIVE_SECONDS).")
+    var eventStreamKeepAliveSeconds: Int = EnvironmentDefault.int("EVENT_STREAM_KEEP_ALIVE_SECONDS", 15)
+
     @Option(
         name: .customLong("gateway-internal-url"),
         help: "The gateway internal URL: where session-ms reaches this gateway's internal /send; defaults to http://HTTP_HOST:HTTP_PORT (env GATEWAY_INTERNAL_URL).")
@@ -30,5 +33,6 @@ struct GatewayOptions: ParsableArguments {
         guard (1...65535).contains(publicPort) else { throw ValidationError("--public-port must be between 1 and 65535") }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
         guard rateLimitPerSecond >= 1, rateLimitBurst >= 1 else { throw ValidationError("rate limits must be at least 1") }
+        guard eventStreamKeepAliveSeconds >= 1 else { throw ValidationError("--event-stream-keep-alive-seconds must be at least 1") }
     }
 }

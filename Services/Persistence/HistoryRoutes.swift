@@ -1,19 +1,25 @@
 import Auth
 import ChatProtocol
 import Foundation
+import Groups
 import Hummingbird
 import PublicAPI
 
 /// `GET /conversations` (the caller's inbox) and `GET /conversations/{id}/messages` (one
 /// conversation's history, paged by a time cursor), both only for an authenticated caller
-/// and only over what the caller took part in. A conversation the caller did not take part
-/// in is answered 404, as one that does not exist, so nothing leaks.
+/// and only over what the caller took part in.
+///
+/// `{id}` is a group id or the other user's name. A group's messages are read by the
+/// members they reached; a group the caller is not in and has no messages of is answered
+/// 404, as one that does not exist, so nothing leaks. A conversation with another user is
+/// always the caller's own (empty if they never wrote), so it is never refused.
 struct HistoryRoutes: Sendable {
     static let defaultLimit = 50
     static let maxLimit = 100
 
     /// Nil when this deployment keeps no history (`--history-retention-days 0`).
     let store: HistoryStore?
+    let groups: GroupStore
 
     func conversations(for user: String, limit limitText: Substring?, before beforeText: Substring?) async -> Response {
         guard let store else { return APIResponse.error(Self.noHistory) }
@@ -59,7 +65,9 @@ struct HistoryRoutes: Sendable {
             let page = try await store.page(
                 of: ConversationKey.candidates(id: id, for: user), readBy: user,
                 after.map { .after($0) } ?? .before(before), limit: limit)
-            if page.messages.isEmpty, before == nil, after == nil {
+            if page.messages.isEmpty, before == nil, after == nil,
+                let group = try await groups.find(id), !group.isMember(user)
+            {
                 return APIResponse.error(APIError(.notFound, "no such conversation"))
             }
             var body = Data(#"{"messages":["#.utf8)
@@ -111,13 +119,13 @@ struct HistoryRoutes: Sendable {
 extension HistoryRoutes {
     /// Serves both routes on `router` behind `AccessKeyMiddleware`.
     func add<Context: AuthenticatedRequestContext>(to router: Router<Context>, verifier: AccessKeyVerifier) {
-        let group = router.group("conversations").add(middleware: AccessKeyMiddleware<Context>(verifier: verifier))
-        group.get { request, context in
+        let authenticated = router.group().add(middleware: AccessKeyMiddleware<Context>(verifier: verifier))
+        authenticated.get("/conversations") { request, context in
             guard let user = context.username else { return APIResponse.error(APIError(.unauthorized, "missing or wrong credentials")) }
             let query = request.uri.queryParameters
             return await conversations(for: user, limit: query["limit"], before: query["before"])
         }
-        group.get(":id/messages") { request, context in
+        authenticated.get("/conversations/:id/messages") { request, context in
             guard let user = context.username else { return APIResponse.error(APIError(.unauthorized, "missing or wrong credentials")) }
             guard let id = context.parameters.get("id"), !id.isEmpty else {
                 return APIResponse.error(APIError(.notFound, "no such conversation"))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Auth
 import Broker
 import DocumentStore
+import Groups
 import Pipeline
 import ServiceKit
 import ServiceLifecycle
@@ -44,7 +45,10 @@ struct PersistenceCommand: AsyncParsableCommand {
             let router = environment.makeRouter(context: AuthenticatedContext.self)
             let verifier = AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: environment.logger)
             MessagesRoute(store: store).add(to: router, verifier: verifier)
-            HistoryRoutes(store: history).add(to: router, verifier: verifier)
+            HistoryRoutes(
+                store: history,
+                groups: GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase))
+            ).add(to: router, verifier: verifier)
             let services = pipeline.services(
                 workers: workers.services, application: environment.makeApplication(router.buildResponder())
             ) { workers.handle($0) }

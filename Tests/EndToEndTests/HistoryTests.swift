@@ -75,9 +75,10 @@ final class HistoryTests: XCTestCase {
         XCTAssertEqual((conversation["lastMessage"] as? [String: Any])?["id"] as? String, "h-19")
         XCTAssertNotNil(conversation["updatedAt"] as? Int)
 
-        let (eveStatus, refusal) = try await eve.get("/conversations/\(alice.name)/messages")
-        XCTAssertEqual(eveStatus, 404, "a non-participant must not learn the conversation exists")
-        XCTAssertEqual(refusal["status"] as? Bool, false)
+        // eve's conversation with alice is her own, and empty: she never sees alice's with bob.
+        let (eveStatus, eveReads) = try await eve.get("/conversations/\(alice.name)/messages")
+        XCTAssertEqual(eveStatus, 200)
+        XCTAssertEqual((eveReads["messages"] as? [Any])?.count, 0)
         let (eveInbox, eveList) = try await eve.get("/conversations")
         XCTAssertEqual(eveInbox, 200)
         XCTAssertEqual((eveList["conversations"] as? [Any])?.count, 0)
@@ -109,8 +110,11 @@ final class HistoryTests: XCTestCase {
         let bobReads = try await bob.allMessageIds(with: groupId)
         XCTAssertEqual(aliceReads, ["after-bob", "before-carol"])
         XCTAssertEqual(bobReads, ["before-carol"], "bob reads past his removal")
-        let (daveStatus, _) = try await dave.get("/conversations/\(groupId)/messages")
-        XCTAssertEqual(daveStatus, 404)
+        let (daveStatus, refusal) = try await dave.get("/conversations/\(groupId)/messages")
+        XCTAssertEqual(daveStatus, 404, "a non-member must not learn the group exists")
+        XCTAssertEqual(refusal["status"] as? Bool, false)
+        let (unknown, _) = try await dave.get("/conversations/no-such-group-or-user-\(UUID().uuidString)/messages")
+        XCTAssertEqual(unknown, 200, "a conversation with a user who never wrote is empty, as any other")
 
         let (_, inbox) = try await carol.get("/conversations")
         let conversation = try XCTUnwrap((inbox["conversations"] as? [[String: Any]])?.first)

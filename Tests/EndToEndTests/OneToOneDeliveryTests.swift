@@ -36,8 +36,10 @@ final class OneToOneDeliveryTests: XCTestCase {
         sender.sendMessage(to: bob, id: "marker", text: "after reconnect")
         _ = try await again.waitForFrame("the marker") { $0.id == "marker" }
         XCTAssertFalse(again.messages.contains { $0.id == "m-1" }, "an acked message was stored and redelivered")
+        // Only m-1 matters here: the marker itself may race the new socket's CONNECTED to
+        // session-ms and come by way of storage, its stored copy deleted once acked.
         let stored = try await Self.storedMessages(of: bob, key: bobKey)
-        XCTAssertTrue(stored.isEmpty, "\(stored)")
+        XCTAssertFalse(stored.contains { $0["id"] as? String == "m-1" }, "\(stored)")
         XCTAssertEqual(recipient.messages.filter { $0.id == "m-1" }.count, 1, "an acked message is not pushed again")
     }
 
