@@ -20,6 +20,10 @@ struct OfflineLoadCommand: AsyncParsableCommand {
     @Option(help: "The database, for the floor.") var mongoUrl = "mongodb://127.0.0.1:27117"
     @Option(help: "The database name, for the floor (a scratch collection, dropped afterwards).") var mongoDatabase = "vartalap"
     @Flag(inversion: .prefixedNo, help: "Measure the database floor first.") var databaseFloor = true
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also time the conversation history's writes of the same messages (persistence with --history-retention-days above 0).")
+    var history = true
 
     func run() async throws {
         if databaseFloor {
@@ -29,6 +33,7 @@ struct OfflineLoadCommand: AsyncParsableCommand {
         }
         let storedBefore = try await counter("persistence_messages_stored_total")
         let deletedBefore = try await counter("persistence_acks_total")
+        let historyBefore = history ? try await counter("history_messages_written_total") : 0
         let prefix = "offline-\(UUID().uuidString.prefix(6).lowercased())"
         let senders = (0..<recipients).map { "\(prefix)-s\($0)" }
         let receivers = (0..<recipients).map { "\(prefix)-r\($0)" }
@@ -52,6 +57,15 @@ struct OfflineLoadCommand: AsyncParsableCommand {
             }
             let stored = ContinuousClock.now - started
             print("stored \(messages) messages for \(recipients) offline recipients: server-acked after \(acked), all stored after \(stored) (\(Rate.perSecond(messages, stored)) msg/s)")
+            if history {
+                // The same messages pass send-message, where the history's own consumer group
+                // writes them in batches beside the offline path.
+                try await waitFor("every message written to the history") {
+                    try await counter("history_messages_written_total") - historyBefore >= Double(messages)
+                }
+                let written = ContinuousClock.now - started
+                print("history: all \(messages) written after \(written) (\(Rate.perSecond(messages, written)) msg/s)")
+            }
             var listed = 0
             for receiver in receivers { listed += try await StoredMessages.count(of: receiver, key: keys[receiver]!, publicURL: publicUrl) }
             guard listed == messages else {

@@ -22,8 +22,9 @@ os.environ["SE_OFFLINE"] = "true"
 class Person:
     """One browser with its own profile (so its own localStorage and cookies)."""
 
-    def __init__(self, name):
-        self.name = support.unique_user(name)
+    def __init__(self, name, exact=False):
+        """`exact`: log in as `name` itself (another device of someone), not a new user."""
+        self.name = name if exact else support.unique_user(name)
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,800"]:
@@ -64,6 +65,31 @@ class Person:
 
     def connection_state(self):
         return self.driver.find_element(By.ID, "connection-state").get_attribute("data-state")
+
+    def transport(self):
+        return self.driver.find_element(By.ID, "connection-state").get_attribute("data-transport")
+
+    def refuse_websockets(self):
+        """Every WebSocket this page opens fails before it opens, as behind a proxy that
+        will not upgrade. Done in the page (Chromium's request blocking does not cover
+        WebSocket handshakes): its WebSocket closes at once with 1006; the event stream and
+        REST calls it falls back to are real."""
+        self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+            window.WebSocket = class RefusedWebSocket extends EventTarget {
+                static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
+                constructor(url) {
+                    super();
+                    this.url = url;
+                    this.readyState = 0;
+                    setTimeout(() => {
+                        this.readyState = 3;
+                        this.onerror?.(new Event("error"));
+                        this.onclose?.(new CloseEvent("close", { code: 1006 }));
+                    }, 20);
+                }
+                send() { throw new DOMException("not open", "InvalidStateError"); }
+                close() {}
+            };"""})
 
     def wait_online(self):
         self.wait("the socket is online", lambda: self.connection_state() == "online")
@@ -189,6 +215,44 @@ def group_chat(alice, bob):
     assert sender == bob.name, f"the group message shows its sender, got {sender!r}"
 
 
+def history_on_a_new_device(alice, bob):
+    # bob on a second browser: nothing saved there, so what it shows comes from the history.
+    other = Person(bob.name, exact=True)
+    try:
+        other.log_in()
+        other.select_chat(f"user:{alice.name}")
+        other.wait_received("hello bob")
+        other.wait("bob's own earlier message is shown", lambda: other.message_with("hi alice", "out"))
+        other.wait_received("sent while you were away")
+    except Exception:
+        other.report()
+        raise
+    finally:
+        other.quit()
+
+
+def events_when_websockets_are_refused(alice, bob):
+    carol = Person("carol")
+    try:
+        carol.refuse_websockets()
+        carol.log_in()
+        carol.wait("the page uses the event stream", lambda: carol.transport() == "events")
+        alice.open_chat(carol)
+        hello = alice.send("hello carol over events")
+        carol.select_chat(f"user:{alice.name}")
+        carol.wait_received("hello carol over events")
+        alice.wait_state(hello, "delivered")
+        reply = carol.send("hi alice, sent by REST")
+        carol.wait_state(reply, "acked")
+        alice.wait_received("hi alice, sent by REST")
+        carol.wait_state(reply, "delivered")
+    except Exception:
+        carol.report()
+        raise
+    finally:
+        carol.quit()
+
+
 def main():
     tally = support.Tally("Checks/web_client")
     people = []
@@ -202,6 +266,8 @@ def main():
             ("a message sent while the other page was closed arrives when it comes back", message_while_away),
             ("the pages reconnect by themselves after the gateway dies", reconnect_after_gateway_crash),
             ("a group made in the page carries messages both ways", group_chat),
+            ("a second device of bob shows the earlier messages from the history", history_on_a_new_device),
+            ("with WebSockets refused the page chats over the event stream and REST", events_when_websockets_are_refused),
         ]
         for description, step in steps:
             if not tally.check(description, step, alice, bob):

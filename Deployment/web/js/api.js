@@ -52,3 +52,23 @@ export function socketURL() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}${apiBase}/wss/?format=text&ack=true`;
 }
+
+// Frames through REST (the fallback when WebSockets are refused); answers the server acks.
+export async function sendFrames(session, frames) {
+  const json = await call("POST", "/send?ack=true", { session, body: frames.map((frame) => JSON.stringify(frame)) });
+  return json.acks ?? [];
+}
+
+export function eventsURL() {
+  return `${apiBase}/events`;
+}
+
+// The conversation history (404 where the server keeps none).
+export function conversations(session) {
+  return call("GET", "/conversations?limit=100", { session });
+}
+
+export function conversationMessages(session, id, before) {
+  const cursor = before ? `&before=${encodeURIComponent(before)}` : "";
+  return call("GET", `/conversations/${encodeURIComponent(id)}/messages?limit=50${cursor}`, { session });
+}

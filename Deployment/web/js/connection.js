@@ -39,6 +39,10 @@ export class Connection {
     return this.socket?.readyState === WebSocket.OPEN;
   }
 
+  get transport() {
+    return "socket";
+  }
+
   // True when the frame was written to an open socket.
   send(frame) {
     if (!this.isOpen) return false;

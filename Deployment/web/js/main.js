@@ -1,6 +1,7 @@
 // Wires the page: login, the socket, and what each incoming frame does to the store.
 import * as api from "./api.js";
 import { Connection } from "./connection.js";
+import { EventStreamConnection } from "./events.js";
 import { chatMessage, classify, clientAck, deliveryReceipt, newId } from "./frames.js";
 import { Store } from "./store.js";
 import * as view from "./view.js";
@@ -12,6 +13,11 @@ let session = null;
 let store = null;
 let connection = null;
 let openKey = null;
+// Sockets in a row that were refused before they opened while the key was good: after
+// two, WebSockets are taken for blocked and the page uses the event stream instead.
+let refusedSockets = 0;
+// Chats whose history page is being read (kept out of the saved store).
+const loadingHistory = new Set();
 
 function saveSession(value) {
   session = value;
@@ -41,6 +47,37 @@ function openChat(key) {
   store.markRead(key);
   render();
   $("composer-input").focus();
+  if (!store.chats[key]?.historyLoaded) loadHistory(key);
+}
+
+// The newest page of a chat's history when it opens, then older pages as the list is
+// scrolled to its top. A server that keeps no history answers 404: nothing to show.
+async function loadHistory(key) {
+  const chat = store.chats[key];
+  if (!chat || loadingHistory.has(key) || (chat.historyLoaded && !chat.historyNext)) return;
+  loadingHistory.add(key);
+  try {
+    const page = await api.conversationMessages(session, chat.id, chat.historyLoaded ? chat.historyNext : undefined);
+    const events = page.messages.map(classify).filter((event) => event.kind === "message");
+    store.addHistory(chat.kind, chat.id, events, page.next);
+  } catch (error) {
+    if (error.status === 404) store.addHistory(chat.kind, chat.id, [], null);
+  } finally {
+    loadingHistory.delete(key);
+  }
+}
+
+// The conversations the server remembers, so a new device lists its chats at once.
+async function loadConversations() {
+  try {
+    const { conversations } = await api.conversations(session);
+    for (const conversation of conversations) {
+      const event = classify(conversation.lastMessage);
+      if (event.kind === "message") store.addHistory(conversation.type, conversation.id, [event], null, false);
+    }
+  } catch {
+    // No history on this server, or not now: the chats come as messages do.
+  }
 }
 
 function start(value) {
@@ -51,11 +88,29 @@ function start(value) {
   view.showChats(session.user);
   render();
   refreshGroups();
+  loadConversations();
+  refusedSockets = 0;
   connection = new Connection(api.socketURL(), {
+    onOpen: () => {
+      refusedSockets = 0;
+      flushOutbox();
+    },
+    onFrame: handleFrame,
+    onState: (state) => view.showConnectionState(state, "socket"),
+    onRefused: socketRefused,
+  });
+  connection.start();
+}
+
+async function socketRefused() {
+  refusedSockets += 1;
+  if (!(await checkKey()) || refusedSockets < 2 || connection?.transport !== "socket") return;
+  connection.stop();
+  connection = new EventStreamConnection(api.eventsURL(), {
+    post: (frames) => api.sendFrames(session, frames),
     onOpen: flushOutbox,
     onFrame: handleFrame,
-    onState: view.showConnectionState,
-    onRefused: checkKey,
+    onState: (state) => view.showConnectionState(state, "events"),
   });
   connection.start();
 }
@@ -69,11 +124,14 @@ function stop(error = "") {
 
 // A refused socket with a key the server no longer knows (expired, logged out elsewhere)
 // would retry forever: ask a REST route, and go back to the login on a 401.
+// True when the key is good.
 async function checkKey() {
   try {
     await api.profile(session);
+    return true;
   } catch (error) {
     if (error.status === 401) stop("Your session ended, please log in again.");
+    return false;
   }
 }
 
@@ -178,6 +236,10 @@ $("new-group-form").addEventListener("submit", async (event) => {
   } catch (error) {
     $("new-group-error").textContent = error.message;
   }
+});
+
+$("messages").addEventListener("scroll", () => {
+  if (openKey && $("messages").scrollTop < 40) loadHistory(openKey);
 });
 
 $("composer").addEventListener("submit", (event) => {

@@ -59,6 +59,24 @@ export class Store {
     return true;
   }
 
+  // Earlier messages from the server's history (GET /conversations/{id}/messages), merged
+  // in time order; ones already shown are skipped, as copies of a delivery are.
+  addHistory(chatKind, chatId, events, next, loaded = true) {
+    const chat = this.chat(chatKind, chatId);
+    for (const event of events) {
+      const direction = event.from === this.user ? "out" : "in";
+      if (chat.messages.some((m) => m.id === event.id && (m.from ?? this.user) === event.from)) continue;
+      const { id, from, text, at } = event;
+      chat.messages.push(direction === "out" ? { id, from, text, at, direction, state: "acked" } : { id, from, text, at, direction });
+    }
+    chat.messages.sort((a, b) => a.at - b.at);
+    if (loaded) {
+      chat.historyNext = next;
+      chat.historyLoaded = true;
+    }
+    this.changed();
+  }
+
   markRead(key) {
     if (this.chats[key]?.unread) {
       this.chats[key].unread = 0;

@@ -30,10 +30,14 @@ export function showChats(user) {
   $("me").textContent = user;
 }
 
-export function showConnectionState(state) {
+// `transport`: "socket", or "events" when WebSockets are refused and the page uses the
+// event stream and REST instead.
+export function showConnectionState(state, transport = "socket") {
   const node = $("connection-state");
   node.dataset.state = state;
-  node.textContent = state === "online" ? "online" : state === "offline" ? "offline, reconnecting" : "connecting";
+  node.dataset.transport = transport;
+  const online = transport === "events" ? "online (events)" : "online";
+  node.textContent = state === "online" ? online : state === "offline" ? "offline, reconnecting" : "connecting";
 }
 
 export function renderChatList(store, openKey, onOpen) {
