@@ -45,26 +45,44 @@ struct HistoryStore: Sendable {
         try await collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: "retention")
     }
 
-    /// Records the entries in one unordered bulk write. An entry recorded before (another
-    /// group copy, a replayed record) only adds its readers: nothing is written twice.
+    /// Records the entries: one unordered insert of a document per message (the copies of a
+    /// group message in this batch merged into one, with all their readers), as the offline
+    /// path stores. Only when some message was recorded before (a group copy from an earlier
+    /// batch, a replayed record) does a second bulk write add the readers to what is there;
+    /// nothing is written twice.
     func record(_ entries: [HistoryEntry], now: Date = Date()) async throws {
-        let expireAt = BSONValue.date(now.addingTimeInterval(TimeInterval(retention.components.seconds)))
-        let operations = entries.map { entry -> BulkOperation in
-            let message = entry.message
-            let readers = BSONValue.array(entry.readers.map(BSONValue.string))
-            return .updateOne(
-                filter: ["_id": .string(entry.documentId)],
-                update: [
-                    "$setOnInsert": [
-                        "conversation": .string(entry.conversation.stored), "id": .string(message.id),
-                        "source": .string(message.source), "at": .int64(Int64(clamping: message.serverTimestamp)),
-                        "message": .string(message.protobufData().base64EncodedString()), "expireAt": expireAt,
-                    ],
-                    "$addToSet": ["readers": ["$each": readers]],
-                ],
-                upsert: true)
+        var merged: [String: (entry: HistoryEntry, readers: [String])] = [:]
+        var order: [String] = []
+        for entry in entries {
+            guard let known = merged[entry.documentId] else {
+                order.append(entry.documentId)
+                merged[entry.documentId] = (entry, entry.readers)
+                continue
+            }
+            merged[entry.documentId]?.readers = known.readers + entry.readers.filter { !known.readers.contains($0) }
         }
-        _ = try await collection.bulkWrite(operations, ordered: false)
+        let expireAt = BSONValue.date(now.addingTimeInterval(TimeInterval(retention.components.seconds)))
+        let documents = order.map { id -> Document in
+            let (entry, readers) = merged[id]!
+            let message = entry.message
+            return [
+                "_id": .string(id), "conversation": .string(entry.conversation.stored), "id": .string(message.id),
+                "source": .string(message.source), "at": .int64(Int64(clamping: message.serverTimestamp)),
+                "readers": .array(readers.map(BSONValue.string)),
+                "message": .string(message.protobufData().base64EncodedString()), "expireAt": expireAt,
+            ]
+        }
+        do {
+            _ = try await collection.insertMany(documents, ordered: false)
+        } catch let error as DocumentStoreError where error.isDuplicateKey {
+            // Unordered: every new document went in; the ones already there get their readers.
+            let additions = order.map { id -> BulkOperation in
+                .updateOne(
+                    filter: ["_id": .string(id)],
+                    update: ["$addToSet": ["readers": ["$each": .array(merged[id]!.readers.map(BSONValue.string))]]])
+            }
+            _ = try await collection.bulkWrite(additions, ordered: false)
+        }
     }
 
     /// `user`'s messages in whichever of `conversations` they read, `limit` of them from the
