@@ -80,6 +80,13 @@ final class HistoryStoreTests: XCTestCase {
             [copy("g-2", from: "ann", to: "ben", group: "g1", at: 2_000), copy("g-2", from: "ann", to: "dan", group: "g1", at: 2_000)]
                 .compactMap(HistoryEntry.init))
 
+        // A copy of g-1 that comes in a later batch (it was on another partition), and a
+        // replay of a whole earlier batch: readers added, nothing written twice.
+        try await store.record([copy("g-1", from: "ann", to: "fay", group: "g1", at: 1_000)].compactMap(HistoryEntry.init))
+        try await store.record(copies.compactMap(HistoryEntry.init))
+        let fayIds = try await allIds(of: group, for: "fay", limit: 10)
+        XCTAssertEqual(fayIds, ["g-1"])
+
         let documentCount = try await store.collection.count()
         XCTAssertEqual(documentCount, 2, "one document per message")
         let annIds = try await allIds(of: group, for: "ann", limit: 10)
