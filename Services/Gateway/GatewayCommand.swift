@@ -51,7 +51,8 @@ struct GatewayCommand: AsyncParsableCommand {
                     rateLimitBurst: gateway.rateLimitBurst),
                 actions: sessions.actions, drain: drain, logger: logger)
             let publicRouter = Router(context: PublicRequestContext.self)
-            RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100).add(to: publicRouter)
+            RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100, awaitedAcks: acks)
+                .add(to: publicRouter)
             EventStreamRoute(
                 authenticate: authenticate, sessions: sessions, drain: drain,
                 keepAliveInterval: .seconds(gateway.eventStreamKeepAliveSeconds), logger: logger

@@ -15,6 +15,9 @@ struct RESTSendRoutes: Sendable {
     let authenticate: @Sendable (HTTPFields) async throws -> String?
     let intake: MessageIntake
     let maxBatchMessages: Int
+    /// Told of every CLIENT_ACK, as for a socket's: an event stream's client acks here, and a
+    /// stopping gateway waits for the acks of what it wrote.
+    var awaitedAcks: AwaitedAcks? = nil
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         for path: RouterPath in ["/send", "/messages"] {
@@ -71,7 +74,9 @@ struct RESTSendRoutes: Sendable {
         for message in messages {
             switch await intake.enqueue(message, trackId: trackId) {
             case .accepted(let message, let receipt): pending.append((message, receipt))
-            case .clientAck(let receipt): pending.append((message, receipt))
+            case .clientAck(let receipt):
+                awaitedAcks?.acknowledged(message.id, by: user)
+                pending.append((message, receipt))
             case .rejected: return APIResponse.error(APIError(.serviceUnavailable, "temporarily unable to accept messages"))
             }
         }
