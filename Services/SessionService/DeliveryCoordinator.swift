@@ -12,12 +12,12 @@ import ServiceKit
 /// delivered to `offline-message`. A consumed record is resolved (so its offset may be
 /// committed) only once its message is acked or durably handed on.
 actor DeliveryCoordinator {
-    private struct AckKey: Hashable {
+    struct AckKey: Hashable {
         let user: String
         let messageId: String
     }
 
-    private struct Pending {
+    struct Pending {
         /// Every record carrying this message (duplicates share one delivery).
         var records: [ConsumedMessage]
         let recipient: String
@@ -39,19 +39,19 @@ actor DeliveryCoordinator {
     private let resolve: @Sendable (ConsumedMessage) -> Void
     private let producer: BrokerProducer
     private let deadLetters: DeadLetters
-    private let directory: ConnectionDirectory
+    let directory: ConnectionDirectory
     private let gateways: any GatewayPusher
-    private let timer: DeliveryTimer
-    private let options: SessionOptions
+    let timer: DeliveryTimer
+    let options: SessionOptions
     private let topics: TopicOptions
-    private let logger: Logger
+    let logger: Logger
 
-    private var pending: [AckKey: Pending] = [:]
+    var pending: [AckKey: Pending] = [:]
     /// The last queued piece of work per user: new work waits for it, so one
     /// recipient's messages are pushed strictly in consumption order.
     private var chainTails: [String: (id: Int, task: Task<Void, Never>)] = [:]
     private var chainCounter = 0
-    private var readingLag = ReadingLag()
+    var readingLag = ReadingLag()
     /// Acks of stored copies from the last minute. Persistence can send one stored message
     /// twice: once when it is stored while its recipient is connected, again on the next
     /// CONNECTED if that comes before the first copy's ack deleted it. A copy of an acked
@@ -60,17 +60,17 @@ actor DeliveryCoordinator {
     /// Per user, stored copies that found no connection before the CONNECTED that sent
     /// them out was applied here, in the order they were tried, with the timer that ends
     /// their wait.
-    private var awaitingConnection: [String: (keys: [AckKey], timer: Task<Void, Never>)] = [:]
+    var awaitingConnection: [String: (keys: [AckKey], timer: Task<Void, Never>)] = [:]
 
     private let deliveredCounter = Counter(label: "session_messages_delivered_total")
     private let offlineCounter = Counter(label: "session_messages_stored_offline_total")
-    private let retryCounter = Counter(label: "session_delivery_retries_total")
+    let retryCounter = Counter(label: "session_delivery_retries_total")
     private let lateAckCounter = Counter(label: "session_late_acks_total")
     private let repeatedCopyCounter = Counter(label: "session_stored_copies_already_acked_total")
     private let gatewaysGoneCounter = Counter(label: "session_gateways_gone_total")
-    private let awaitingGauge = Gauge(label: "session_deliveries_awaiting_connection")
-    private let waitsEndedByEvent = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "event")])
-    private let waitsEndedByTimeout = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "timeout")])
+    let awaitingGauge = Gauge(label: "session_deliveries_awaiting_connection")
+    let waitsEndedByEvent = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "event")])
+    let waitsEndedByTimeout = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "timeout")])
 
     init(
         resolve: @escaping @Sendable (ConsumedMessage) -> Void, producer: BrokerProducer, deadLetters: DeadLetters,
@@ -138,7 +138,7 @@ actor DeliveryCoordinator {
         chain(for: key.user) { [self] in await self.attempt(key) }
     }
 
-    private func attempt(_ key: AckKey) async {
+    func attempt(_ key: AckKey) async {
         guard var entry = pending[key] else { return }
         entry.attempt += 1
         entry.patience = .zero
@@ -183,89 +183,6 @@ actor DeliveryCoordinator {
         }
     }
 
-    /// Kafka orders records within a partition only: the stored copy can be read before
-    /// the CONNECTED on `user-connection-state` that made persistence send it. Calling the
-    /// recipient offline then would put it back in storage until the next connect, so it
-    /// waits for that event (or `connectionWait`, then looks the user up afresh).
-    private func awaitConnection(_ key: AckKey) {
-        // Nothing reached the recipient: this was not a delivery attempt.
-        pending[key]?.attempt -= 1
-        pending[key]?.awaitedConnection = true
-        if awaitingConnection[key.user] != nil {
-            awaitingConnection[key.user]?.keys.append(key)
-        } else {
-            let waitEnd = Task { [self, timer, wait = options.connectionWait] in
-                try? await timer.sleep(wait)
-                if !Task.isCancelled { await self.connectionWaitTimedOut(key.user) }
-            }
-            awaitingConnection[key.user] = ([key], waitEnd)
-        }
-        recordAwaitingCount()
-    }
-
-    /// After a connection event of `user` was applied: tries again what it was waited for.
-    private func connectionEventApplied(_ user: String) {
-        guard let waiting = awaitingConnection[user] else { return }
-        let (ready, still) = waiting.keys.reduce(into: ([AckKey](), [AckKey]())) { split, key in
-            let connectedAt = pending[key]?.recipientConnectedAt ?? 0
-            if directory.hasAppliedEvent(of: user, since: connectedAt) { split.0.append(key) } else { split.1.append(key) }
-        }
-        if still.isEmpty {
-            waiting.timer.cancel()
-            awaitingConnection.removeValue(forKey: user)
-        } else {
-            awaitingConnection[user]?.keys = still
-        }
-        waitsEndedByEvent.increment(by: ready.count)
-        retry(ready, of: user)
-    }
-
-    private func connectionWaitTimedOut(_ user: String) {
-        guard let waiting = awaitingConnection.removeValue(forKey: user) else { return }
-        waitsEndedByTimeout.increment(by: waiting.keys.count)
-        // The event may have been applied by another instance: read the directory itself.
-        directory.invalidate(user)
-        retry(waiting.keys, of: user)
-    }
-
-    private func retry(_ keys: [AckKey], of user: String) {
-        recordAwaitingCount()
-        for key in keys {
-            chain(for: user) { [self] in await self.attempt(key) }
-        }
-    }
-
-    private func recordAwaitingCount() {
-        awaitingGauge.record(awaitingConnection.values.reduce(0) { $0 + $1.keys.count })
-    }
-
-    private func armAckTimer(_ key: AckKey, attempt: Int, after wait: Duration) {
-        pending[key]?.ackTimer = Task { [self] in
-            try? await timer.sleep(wait)
-            if !Task.isCancelled { await self.ackTimedOut(key, attempt: attempt) }
-        }
-    }
-
-    private func ackTimedOut(_ key: AckKey, attempt: Int) async {
-        guard let entry = pending[key], entry.attempt == attempt else { return }
-        // The ack may be on the topic, unread: wait for reading to catch up before pushing
-        // the message again.
-        if let extra = readingLag.extraWait(at: .now, extended: entry.patience, limit: ReadingLag.maxPatience) {
-            pending[key]?.patience += extra
-            armAckTimer(key, attempt: attempt, after: extra)
-            return
-        }
-        if attempt < options.maxDeliveryAttempts {
-            retryCounter.increment()
-            chain(for: key.user) { [self] in await self.attempt(key) }
-        } else {
-            pending.removeValue(forKey: key)
-            logger.tracking(entry.trackId).info(
-                "no ack after \(attempt) deliveries, storing", metadata: ["recipient": "\(key.user)", "id": "\(key.messageId)"])
-            await storeOffline(entry, reachedRecipient: true)
-        }
-    }
-
     private func acknowledge(_ ack: ChatMessage, record: ConsumedMessage, trackId: String) async {
         let key = AckKey(user: ack.source, messageId: ack.id)
         if let entry = pending.removeValue(forKey: key) {
@@ -287,7 +204,7 @@ actor DeliveryCoordinator {
 
     /// `reachedRecipient`: a connection got the message but never acked it, so sending it
     /// straight back out would not help; persistence keeps it for the next connect.
-    private func storeOffline(_ entry: Pending, reachedRecipient: Bool) async {
+    func storeOffline(_ entry: Pending, reachedRecipient: Bool) async {
         offlineCounter.increment()
         if entry.message.ephemeral {
             entry.records.forEach(resolve)
@@ -327,7 +244,7 @@ actor DeliveryCoordinator {
         }
     }
 
-    private func chain(for user: String, _ work: @escaping @Sendable () async -> Void) {
+    func chain(for user: String, _ work: @escaping @Sendable () async -> Void) {
         chainCounter += 1
         let id = chainCounter
         let previous = chainTails[user]?.task
