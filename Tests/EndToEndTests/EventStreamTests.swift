@@ -56,6 +56,18 @@ final class EventStreamTests: XCTestCase {
         await second.drop()
     }
 
+    /// The test stack sends the keep-alive comment every 2 s (15 s by default).
+    func testAnIdleStreamGetsKeepAliveComments() async throws {
+        let bob = TestStack.uniqueName("bob")
+        let stream = try await EventStreamClient.open(bob, key: try await TestStack.login(bob))
+        try await eventually("the opening comment") { stream.comments >= 1 }
+        let opened = ContinuousClock.now
+        try await eventually(timeout: .seconds(10), "two keep-alive comments") { stream.comments >= 3 }
+        XCTAssertGreaterThan(ContinuousClock.now - opened, .seconds(3), "keep-alive comments came faster than every 2 s")
+        XCTAssertTrue(stream.events.isEmpty)
+        await stream.drop()
+    }
+
     func testAStreamNeedsCredentials() async throws {
         let anonymous = try await EventStreamClient.open("nobody", key: nil)
         XCTAssertEqual(anonymous.status, 401)

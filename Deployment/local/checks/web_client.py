@@ -2,8 +2,11 @@
 both log in and chat both ways, one is away while the other writes, the gateway dies
 and the pages reconnect by themselves, and a group chat."""
 
+import json
 import os
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 from selenium import webdriver
@@ -65,6 +68,10 @@ class Person:
 
     def connection_state(self):
         return self.driver.find_element(By.ID, "connection-state").get_attribute("data-state")
+
+    def scroll_to_top(self):
+        self.driver.execute_script(
+            "const list = document.getElementById('messages'); list.scrollTop = 0; list.dispatchEvent(new Event('scroll'));")
 
     def transport(self):
         return self.driver.find_element(By.ID, "connection-state").get_attribute("data-transport")
@@ -215,12 +222,30 @@ def group_chat(alice, bob):
     assert sender == bob.name, f"the group message shows its sender, got {sender!r}"
 
 
+def write_many(sender, recipient, count):
+    """`count` messages from sender to recipient through REST send, newer than any before."""
+    key = support.login(sender.name)
+    now = int(time.time() * 1000)
+    frames = [json.dumps({
+        "_v": 2.1, "id": f"bulk-{uuid.uuid4().hex[:8]}-{index}",
+        "head": {"type": "INDIVIDUAL", "to": recipient.name, "from": sender.name, "contentType": "TEXT", "chatid": sender.name},
+        "meta": {"createdAt": now + index}, "body": {"text": f"bulk {index}"},
+    }) for index in range(count)]
+    status, body = support.request("POST", "/send", frames, sender.name, key)
+    assert status == 201, f"REST send: {status} {body}"
+
+
 def history_on_a_new_device(alice, bob):
+    # 60 newer messages push the first chat's messages off the history's first page (50).
+    write_many(alice, bob, 60)
     # bob on a second browser: nothing saved there, so what it shows comes from the history.
     other = Person(bob.name, exact=True)
     try:
         other.log_in()
         other.select_chat(f"user:{alice.name}")
+        other.wait_received("bulk 59")
+        # Scrolled to the top, the page reads the older pages.
+        other.wait("the older pages load on scrolling up", lambda: other.scroll_to_top() or other.message_with("hello bob", "in"))
         other.wait_received("hello bob")
         other.wait("bob's own earlier message is shown", lambda: other.message_with("hi alice", "out"))
         other.wait_received("sent while you were away")
