@@ -12,6 +12,12 @@ public enum APIResponse {
         response(data(any: array), status: status)
     }
 
+    /// A body already encoded, e.g. spliced from stored messages' own JSON so that each is
+    /// byte for byte what a socket delivers.
+    public static func json(encoded body: Data, status: HTTPResponse.Status = .ok) -> Response {
+        response(body, status: status)
+    }
+
     public static func error(_ error: APIError) -> Response {
         response(errorBody(error), status: error.status)
     }

@@ -39,8 +39,8 @@ struct HistoryRoutes: Sendable {
                 body.append(conversation.lastMessage.outboundJSON())
                 body.append(contentsOf: #","updatedAt":\#(conversation.updatedAt)}"#.utf8)
             }
-            body.append(Self.next(page.next))
-            return Self.json(body)
+            body.append(contentsOf: #"],"next":\#(page.next.map { "\"\($0)\"" } ?? "null")}"#.utf8)
+            return APIResponse.json(encoded: body)
         } catch {
             return APIResponse.error(Self.unavailable)
         }
@@ -70,13 +70,7 @@ struct HistoryRoutes: Sendable {
             {
                 return APIResponse.error(APIError(.notFound, "no such conversation"))
             }
-            var body = Data(#"{"messages":["#.utf8)
-            for (index, message) in page.messages.enumerated() {
-                if index > 0 { body.append(UInt8(ascii: ",")) }
-                body.append(message.outboundJSON())
-            }
-            body.append(Self.next(page.next))
-            return Self.json(body)
+            return APIResponse.json(encoded: MessageListBody.encode(page.messages, next: page.next?.description))
         } catch {
             return APIResponse.error(Self.unavailable)
         }
@@ -101,18 +95,8 @@ struct HistoryRoutes: Sendable {
         return .success(cursor)
     }
 
-    /// `],"next":...}`: a cursor is digits, a dot and base64url, so quoting it is all the
-    /// escaping it needs.
-    private static func next(_ cursor: HistoryCursor?) -> Data {
-        Data(#"],"next":\#(cursor.map { "\"\($0)\"" } ?? "null")}"#.utf8)
-    }
-
     private static func jsonString(_ value: String) -> Data {
         (try? JSONEncoder().encode(value)) ?? Data(#""""#.utf8)
-    }
-
-    private static func json(_ body: Data) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

@@ -30,31 +30,10 @@ struct MessagesRoute: Sendable {
         }
         do {
             let page = try await store.page(of: user, after: cursor, limit: limit)
-            return Self.json(.ok, Self.body(page))
+            return APIResponse.json(encoded: MessageListBody.encode(page.messages.map(\.message), next: page.next?.description))
         } catch {
             return APIResponse.error(APIError(.serviceUnavailable, "stored messages are unavailable, try again"))
         }
-    }
-
-    /// Spliced from each message's own JSON rather than re-serialized, which keeps the
-    /// envelope byte for byte what a socket would deliver (number literals included).
-    private static func body(_ page: StoredPage) -> Data {
-        var body = Data(#"{"messages":["#.utf8)
-        for (index, stored) in page.messages.enumerated() {
-            if index > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(stored.message.outboundJSON())
-        }
-        body.append(contentsOf: #"],"next":"#.utf8)
-        // A cursor is digits, dots and hex digits: quoting it is all the escaping it needs.
-        body.append(contentsOf: (page.next.map { "\"\($0)\"" } ?? "null").utf8)
-        body.append(UInt8(ascii: "}"))
-        return body
-    }
-
-    private static func json(_ status: HTTPResponse.Status, _ body: Data) -> Response {
-        Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 
