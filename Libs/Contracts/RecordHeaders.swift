@@ -1,3 +1,5 @@
+import Broker
+
 /// Header names with a meaning between services.
 public enum RecordHeaders {
     /// Set (to "true") by persistence on messages it redelivers from storage: the ack of
@@ -22,4 +24,10 @@ public enum RecordHeaders {
     /// On every record a service produces from a client request: the request's track id
     /// (`TrackId`).
     public static let trackId = "track-id"
+}
+
+extension ConsumedMessage {
+    /// `topic/partition/offset`: where the record came from, as `dead-letter-source` and the
+    /// logs about a record name it.
+    public var source: String { "\(topic)/\(partition)/\(offset)" }
 }

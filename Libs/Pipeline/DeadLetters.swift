@@ -24,7 +24,7 @@ public struct DeadLetters: Sendable {
     /// refused it) the record stays unresolved and is consumed again after a restart.
     @discardableResult
     public func park(_ record: ConsumedMessage, reason: String) async -> Bool {
-        let source = Self.source(of: record)
+        let source = record.source
         let logger = logger.tracking(TrackId.of(record))
         var headers = record.headers.filter {
             $0.name != RecordHeaders.deadLetterReason && $0.name != RecordHeaders.deadLetterSource
@@ -41,10 +41,5 @@ public struct DeadLetters: Sendable {
         logger.warning("dead-lettered", metadata: ["source": "\(source)", "reason": "\(reason)"])
         resolve(record)
         return true
-    }
-
-    /// `topic/partition/offset`, as the `dead-letter-source` header says it.
-    static func source(of record: ConsumedMessage) -> String {
-        "\(record.topic)/\(record.partition)/\(record.offset)"
     }
 }

@@ -66,7 +66,7 @@ public final class OutputResolver: Service, Sendable {
             refused.increment()
             logger.tracking(item.trackId).error(
                 "the broker did not store a record produced from a consumed one; it replays after a restart",
-                metadata: ["source": "\(DeadLetters.source(of: item.record))", "reason": "\(error)"])
+                metadata: ["source": "\(item.record.source)", "reason": "\(error)"])
         }
     }
 }

@@ -54,7 +54,7 @@ struct PushIntake: Sendable {
             return
         }
         logger.tracking(TrackId.of(record)).warning(
-            "skipping an invalid record", metadata: ["reason": .string(reason), "source": "\(record.topic)/\(record.partition)/\(record.offset)"])
+            "skipping an invalid record", metadata: ["reason": .string(reason), "source": "\(record.source)"])
         resolve(record)
     }
 }
