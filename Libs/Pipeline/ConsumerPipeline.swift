@@ -14,60 +14,58 @@ public struct ConsumerPipeline: Sendable {
     public let outputs: OutputResolver
     public let deadLetters: DeadLetters
     public let logger: Logger
-    private let producedTopics: [String]
     private let readiness: Readiness
     private let name: String
-    /// False for a second pipeline that shares another's producer (`init(sharingProducerOf:)`).
-    private let ownsProducer: Bool
+    /// Nil for a second pipeline that shares another's producer (`init(sharingProducerOf:)`):
+    /// the other's services run and close it.
+    private let producerService: ProducerService?
 
     /// - Parameters:
-    ///   - consuming: the topics this service's consumer group reads.
+    ///   - consuming: the topics this service's consumer group (`--kafka-consumer-group`) reads.
     ///   - alwaysFetched: topics back-pressure never pauses (ConsumerOptions).
     ///   - lingerMilliseconds: the producer's batching delay; 0 where every record is awaited
     ///     one by one on a latency path.
-    ///   - name: the consumer's name in `/ready` and its metrics; a second pipeline in one
-    ///     process (another consumer group) needs its own.
-    ///   - consumerGroup: the group to join, by default the service's (`--kafka-consumer-group`).
     public init(
         environment: ServiceEnvironment, topics: TopicOptions, consuming: [String], alwaysFetched: Set<String> = [],
-        lingerMilliseconds: Int = 1, name: String = "consumer", consumerGroup: String? = nil
+        lingerMilliseconds: Int = 1
     ) throws {
         let common = environment.options
-        logger = environment.logger
-        producer = try BrokerProducer(
-            configuration: common.brokerConfiguration, logger: logger, lingerMilliseconds: lingerMilliseconds)
-        consumer = try BrokerConsumer(
-            configuration: common.brokerConfiguration, groupId: consumerGroup ?? common.consumerGroup, topics: consuming,
-            logger: logger,
-            options: common.consumerOptions(alwaysFetchedTopics: alwaysFetched))
-        outputs = OutputResolver(logger: logger, resolve: consumer.resolve)
-        deadLetters = DeadLetters(
-            producer: producer, topic: topics.deadLetterTopic, logger: logger, resolve: consumer.resolve)
-        producedTopics = topics.allTopicNames
-        readiness = environment.readiness
-        self.name = name
-        ownsProducer = true
+        let producer = try BrokerProducer(
+            configuration: common.brokerConfiguration, logger: environment.logger, lingerMilliseconds: lingerMilliseconds)
+        try self.init(
+            environment: environment, topics: topics, producer: producer,
+            producerService: ProducerService(producer, topics: topics.allTopicNames), consuming: consuming,
+            alwaysFetched: alwaysFetched, name: "consumer", consumerGroup: common.consumerGroup)
     }
 
     /// A second consumer group in the same process (e.g. persistence's history), producing
-    /// through `other`'s producer, which `other`'s services run and close.
+    /// through `other`'s producer. `name` is the consumer's in `/ready` and its metrics,
+    /// distinct from the first's.
     public init(
         sharingProducerOf other: ConsumerPipeline, environment: ServiceEnvironment, topics: TopicOptions,
         consuming: [String], name: String, consumerGroup: String
     ) throws {
+        try self.init(
+            environment: environment, topics: topics, producer: other.producer, producerService: nil,
+            consuming: consuming, alwaysFetched: [], name: name, consumerGroup: consumerGroup)
+    }
+
+    private init(
+        environment: ServiceEnvironment, topics: TopicOptions, producer: BrokerProducer, producerService: ProducerService?,
+        consuming: [String], alwaysFetched: Set<String>, name: String, consumerGroup: String
+    ) throws {
         let common = environment.options
         logger = environment.logger
-        producer = other.producer
+        self.producer = producer
+        self.producerService = producerService
         consumer = try BrokerConsumer(
             configuration: common.brokerConfiguration, groupId: consumerGroup, topics: consuming, logger: logger,
-            options: common.consumerOptions())
+            options: common.consumerOptions(alwaysFetchedTopics: alwaysFetched))
         outputs = OutputResolver(logger: logger, resolve: consumer.resolve)
         deadLetters = DeadLetters(
             producer: producer, topic: topics.deadLetterTopic, logger: logger, resolve: consumer.resolve)
-        producedTopics = []
         readiness = environment.readiness
         self.name = name
-        ownsProducer = false
     }
 
     /// Marks a consumed record handled, so its offset may be committed.
@@ -82,7 +80,7 @@ public struct ConsumerPipeline: Sendable {
         workers: [any Service] = [], application: (any Service)?, handle: @escaping @Sendable (ConsumedMessage) async -> Void
     ) -> [any Service] {
         let consumerService = ConsumerService(name: name, consumer: consumer, readiness: readiness, handle: handle)
-        let producerService: [any Service] = ownsProducer ? [ProducerService(producer, topics: producedTopics)] : []
-        return producerService + [outputs] + workers + (application.map { [$0] } ?? []) + [consumerService]
+        let producer: [any Service] = producerService.map { [$0] } ?? []
+        return producer + [outputs] + workers + (application.map { [$0] } ?? []) + [consumerService]
     }
 }
