@@ -45,6 +45,13 @@ final class ClientConnection: Sendable {
         }
     }
 
+    var isEventStream: Bool {
+        state.withLock { state in
+            if case .streaming = state { return true }
+            return false
+        }
+    }
+
     /// No frame is written after this; deliveries report false.
     func finish() {
         let stream: AsyncStream<ByteBuffer>.Continuation? = state.withLock { state in

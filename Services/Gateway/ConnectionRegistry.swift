@@ -20,5 +20,12 @@ final class ConnectionRegistry: Sendable {
         byUser.withLock { Array(($0[user] ?? [:]).values) }
     }
 
+    /// Ends every open event stream (a stopping gateway): unlike a socket, which closes when
+    /// the public port stops, a stream is a response the server would wait for.
+    func finishEventStreams() {
+        let streams = byUser.withLock { $0.values.flatMap(\.values) }.filter(\.isEventStream)
+        streams.forEach { $0.finish() }
+    }
+
     var count: Int { byUser.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 }

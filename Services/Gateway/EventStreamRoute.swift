@@ -10,7 +10,8 @@ import PublicAPI
 /// clients that cannot hold a WebSocket. It is registered and announced like a socket, so
 /// session-ms delivers to it, retries and hands off to storage exactly as for sockets;
 /// the client acks with CLIENT_ACK through `POST /send`. A comment every
-/// `keepAliveInterval` keeps proxies from closing an idle stream.
+/// `keepAliveInterval` keeps proxies from closing an idle stream. A stopping gateway ends
+/// its streams at once (`GatewayDrain`); their clients reconnect elsewhere.
 struct EventStreamRoute: Sendable {
     let authenticate: @Sendable (HTTPFields) async throws -> String?
     let sessions: ClientSessions
@@ -43,27 +44,23 @@ struct EventStreamRoute: Sendable {
         // The client went away: the stream ends, which closes the connection below.
         context.channel.closeFuture.whenComplete { _ in connection.finish() }
         await sessions.opened(connection)
+        // The drain ends every open stream when it starts (`ConnectionRegistry`); one opened
+        // just as it started is ended here.
+        if drain.isDraining { connection.finish() }
         let headers: HTTPFields = [
             .contentType: "text/event-stream", .cacheControl: "no-cache",
             HTTPField.Name("X-Accel-Buffering")!: "no",
         ]
         return Response(
             status: .ok, headers: headers,
-            body: ResponseBody { [sessions, drain, keepAliveInterval] writer in
-                let ticker = Task {
-                    // Ticks once a second to notice a stopping gateway; a comment every interval.
-                    var sinceComment = Duration.zero
+            body: ResponseBody { [sessions, keepAliveInterval] writer in
+                let keepAlive = Task {
                     while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(1))
-                        if drain.isDraining { return connection.finish() }
-                        sinceComment += .seconds(1)
-                        if sinceComment >= keepAliveInterval {
-                            sinceComment = .zero
-                            continuation.yield(EventStreamFormat.keepAlive)
-                        }
+                        try? await Task.sleep(for: keepAliveInterval)
+                        continuation.yield(EventStreamFormat.keepAlive)
                     }
                 }
-                defer { ticker.cancel() }
+                defer { keepAlive.cancel() }
                 do {
                     try await writer.write(EventStreamFormat.opened)
                     for await chunk in events {

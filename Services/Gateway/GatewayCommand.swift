@@ -34,7 +34,7 @@ struct GatewayCommand: AsyncParsableCommand {
                 producer: producer, topics: topics, gatewayId: gatewayId, maxMessageBytes: gateway.maxMessageBytes, logger: logger)
             let registry = ConnectionRegistry()
             let acks = AwaitedAcks()
-            let drain = GatewayDrain(acks: acks, logger: logger)
+            let drain = GatewayDrain(acks: acks, registry: registry, logger: logger)
             let events = ConnectionEvents(
                 producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayInternalURL: gatewayInternalURL,
                 logger: logger)

@@ -5,11 +5,12 @@ import Synchronization
 /// The gateway's graceful stop, before its sockets close: no new sockets, no new
 /// deliveries (session-ms takes "no connection" and hands them to offline storage, from
 /// which the clients get them after reconnecting elsewhere), and a wait until the acks
-/// of what was already written came back. Runs last in the service group, so its
+/// of what was already written came back; event streams end at once. Runs last in the service group, so its
 /// shutdown comes first; the public port's quiescing then closes the sockets.
 final class GatewayDrain: Service, Sendable {
     private let draining = Atomic<Bool>(false)
     private let acks: AwaitedAcks
+    private let registry: ConnectionRegistry
     /// Longest wait for outstanding acks.
     private let timeout: Duration
     /// Acks of messages written longer ago than this are not waited for: clients ack
@@ -18,8 +19,12 @@ final class GatewayDrain: Service, Sendable {
     private let ackPatience: Duration
     private let logger: Logger
 
-    init(acks: AwaitedAcks, timeout: Duration = .seconds(5), ackPatience: Duration = .seconds(2), logger: Logger) {
+    init(
+        acks: AwaitedAcks, registry: ConnectionRegistry, timeout: Duration = .seconds(5), ackPatience: Duration = .seconds(2),
+        logger: Logger
+    ) {
         self.acks = acks
+        self.registry = registry
         self.timeout = timeout
         self.ackPatience = ackPatience
         self.logger = logger
@@ -30,6 +35,7 @@ final class GatewayDrain: Service, Sendable {
     func run() async throws {
         try? await gracefulShutdown()
         draining.store(true, ordering: .releasing)
+        registry.finishEventStreams()
         let deadline = ContinuousClock.now + timeout
         var outstanding = acks.outstanding(within: ackPatience)
         logger.info("draining: no new sockets or deliveries", metadata: ["awaitedAcks": "\(outstanding)"])

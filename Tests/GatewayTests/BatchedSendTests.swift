@@ -161,7 +161,7 @@ private struct TestGateway {
     init(users: [String], acks: AwaitedAcks = AwaitedAcks(), drainTimeout: Duration = .seconds(5)) async throws {
         self.users = users
         self.acks = acks
-        drain = GatewayDrain(acks: acks, timeout: drainTimeout, logger: Logger(label: "test"))
+        drain = GatewayDrain(acks: acks, registry: registry, timeout: drainTimeout, logger: Logger(label: "test"))
         var channels: [NIOAsyncTestingChannel] = []
         for user in users {
             let channel = NIOAsyncTestingChannel()

@@ -1,8 +1,34 @@
 import ChatProtocol
+import NIOCore
+import NIOEmbedded
 @testable import Gateway
 import XCTest
 
 final class ConnectionRegistryTests: XCTestCase {
+    /// A stopping gateway ends its event streams (responses the server would wait for); its
+    /// sockets close with the public port, later.
+    func testFinishingEventStreamsEndsStreamsOnly() async throws {
+        let registry = ConnectionRegistry()
+        let stream = ClientConnection(user: "alice", format: .text, wantsServerAcks: false)
+        let (events, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        let eventLoop = NIOAsyncTestingEventLoop()
+        stream.openEventStream(continuation, on: eventLoop)
+        let socket = ClientConnection(user: "alice", format: .text, wantsServerAcks: true)
+        let channel = NIOAsyncTestingChannel()
+        socket.open(on: channel)
+        [stream, socket].forEach(registry.add)
+        let message = ChatMessage.errorFrame(id: "m1", to: "alice", code: 400, reason: "test")
+        XCTAssertNotNil(stream.startDelivery(message), "an open stream takes events")
+
+        registry.finishEventStreams()
+        XCTAssertNil(stream.startDelivery(message), "a finished stream still took an event")
+        var received = 0
+        for await _ in events { received += 1 }  // ends: the stream was finished
+        XCTAssertEqual(received, 1)
+        XCTAssertNotNil(socket.startDelivery(message), "the socket was closed too")
+        try await eventLoop.shutdownGracefully()
+    }
+
     func testClosingOneConnectionKeepsTheUsersOthers() {
         let registry = ConnectionRegistry()
         let phone = ClientConnection(user: "alice", format: .text, wantsServerAcks: true)
