@@ -9,7 +9,7 @@ import Foundation
 /// only what was really sent to someone. A group message arrives once per member; every copy
 /// names its member (the record key), and the entry's `readers` collects them with the
 /// sender: a member reads a group's history exactly for the time they were a member.
-struct HistoryEntry: Sendable, Equatable {
+struct HistoryEntry: Sendable {
     let conversation: ConversationKey
     let message: ChatMessage
     /// Who may read it: the sender and this record's recipient.
@@ -41,7 +41,7 @@ struct HistoryEntry: Sendable, Equatable {
 
 /// Which conversation a message belongs to, as stored: `u:<a>␟<b>` for two users (sorted,
 /// so both see one conversation), `g:<id>` for a group.
-enum ConversationKey: Sendable, Hashable {
+enum ConversationKey: Sendable {
     case direct(String, String)
     case group(String)
 

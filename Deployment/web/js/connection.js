@@ -3,6 +3,8 @@
 // the network is back. Credentials travel as the `user` and `accesskey` cookies, since a
 // browser cannot set headers on a WebSocket.
 
+import { parseFrame } from "./frames.js";
+
 const firstPause = 500;
 const longestPause = 10_000;
 const keepAliveEvery = 25_000;
@@ -66,13 +68,8 @@ export class Connection {
     };
     socket.onmessage = (event) => {
       if (event.data === "pong") return;
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      this.handlers.onFrame(frame);
+      const frame = parseFrame(event.data);
+      if (frame) this.handlers.onFrame(frame);
     };
     socket.onclose = () => {
       clearInterval(this.keepAlive);

@@ -4,6 +4,8 @@
 // The same interface as Connection, so the page does not care which it has. EventSource
 // reconnects by itself after a drop; the server redelivers what was not acked.
 
+import { parseFrame } from "./frames.js";
+
 export class EventStreamConnection {
   constructor(url, { post, onOpen, onFrame, onState }) {
     this.url = url;
@@ -21,13 +23,8 @@ export class EventStreamConnection {
       this.handlers.onOpen();
     };
     source.addEventListener("message", (event) => {
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      this.handlers.onFrame(frame);
+      const frame = parseFrame(event.data);
+      if (frame) this.handlers.onFrame(frame);
     });
     source.onerror = () => {
       if (source.readyState !== EventSource.OPEN) this.handlers.onState("offline");

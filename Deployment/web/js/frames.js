@@ -41,6 +41,15 @@ export function deliveryReceipt({ from, to, ids }) {
   };
 }
 
+// A frame's JSON text as a socket or the event stream carries it; null when it is not JSON.
+export function parseFrame(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 // What an incoming frame means to this client.
 export function classify(frame) {
   const head = frame.head ?? {};

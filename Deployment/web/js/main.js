@@ -16,8 +16,11 @@ let openKey = null;
 // Sockets in a row that were refused before they opened while the key was good: after
 // two, WebSockets are taken for blocked and the page uses the event stream instead.
 let refusedSockets = 0;
-// Chats whose history page is being read (kept out of the saved store).
-const loadingHistory = new Set();
+// Per chat key, where its history was read to in this page: {next} once the newest page
+// was read (next: the cursor of the older page, null at the start), {loading} meanwhile.
+// Kept out of the saved store, so every page load reads each chat's newest page again:
+// messages another device of this user took in the meantime never reach this one's socket.
+const history = new Map();
 
 function saveSession(value) {
   session = value;
@@ -47,23 +50,25 @@ function openChat(key) {
   store.markRead(key);
   render();
   $("composer-input").focus();
-  if (!store.chats[key]?.historyLoaded) loadHistory(key);
+  if (!history.has(key)) loadHistory(key);
 }
 
 // The newest page of a chat's history when it opens, then older pages as the list is
 // scrolled to its top. A server that keeps no history answers 404: nothing to show.
 async function loadHistory(key) {
   const chat = store.chats[key];
-  if (!chat || loadingHistory.has(key) || (chat.historyLoaded && !chat.historyNext)) return;
-  loadingHistory.add(key);
+  const position = history.get(key);
+  if (!chat || position?.loading || position?.next === null) return;
+  history.set(key, { ...position, loading: true });
   try {
-    const page = await api.conversationMessages(session, chat.id, chat.historyLoaded ? chat.historyNext : undefined);
-    const events = page.messages.map(classify).filter((event) => event.kind === "message");
-    store.addHistory(chat.kind, chat.id, events, page.next);
+    const page = await api.conversationMessages(session, chat.id, position?.next);
+    store.addHistory(chat.kind, chat.id, page.messages.map(classify).filter((event) => event.kind === "message"));
+    history.set(key, { next: page.next });
   } catch (error) {
-    if (error.status === 404) store.addHistory(chat.kind, chat.id, [], null);
-  } finally {
-    loadingHistory.delete(key);
+    // 404: no history here (or not of this group): nothing more to read. Else: try again later.
+    if (error.status === 404) history.set(key, { next: null });
+    else if (position) history.set(key, position);
+    else history.delete(key);
   }
 }
 
@@ -73,7 +78,7 @@ async function loadConversations() {
     const { conversations } = await api.conversations(session);
     for (const conversation of conversations) {
       const event = classify(conversation.lastMessage);
-      if (event.kind === "message") store.addHistory(conversation.type, conversation.id, [event], null, false);
+      if (event.kind === "message") store.addHistory(conversation.type, conversation.id, [event]);
     }
   } catch {
     // No history on this server, or not now: the chats come as messages do.

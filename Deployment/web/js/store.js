@@ -61,7 +61,7 @@ export class Store {
 
   // Earlier messages from the server's history (GET /conversations/{id}/messages), merged
   // in time order; ones already shown are skipped, as copies of a delivery are.
-  addHistory(chatKind, chatId, events, next, loaded = true) {
+  addHistory(chatKind, chatId, events) {
     const chat = this.chat(chatKind, chatId);
     for (const event of events) {
       const direction = event.from === this.user ? "out" : "in";
@@ -70,10 +70,6 @@ export class Store {
       chat.messages.push(direction === "out" ? { id, from, text, at, direction, state: "acked" } : { id, from, text, at, direction });
     }
     chat.messages.sort((a, b) => a.at - b.at);
-    if (loaded) {
-      chat.historyNext = next;
-      chat.historyLoaded = true;
-    }
     this.changed();
   }
 
