@@ -15,7 +15,10 @@ public enum RecordHeaders {
     /// the timestamp (epoch ms) of that CONNECTED event. Kafka does not order records
     /// across topics, so session-ms may read the copy before the event that made it; if
     /// it has not yet applied a connection event of the recipient this recent, it waits
-    /// for one before it calls the recipient offline.
+    /// for one before it calls the recipient offline. session-ms keeps it on a copy it
+    /// hands back undelivered: a copy sent out for a connection older than the recipient's
+    /// newest one (a reconnect that persistence handled before the copy was back) goes out
+    /// again at once.
     public static let recipientConnectedAt = "recipient-connected-at"
     /// On a record in `dead-letter`: why it could not be handled.
     public static let deadLetterReason = "dead-letter-reason"

@@ -42,18 +42,25 @@ final class OfflineWriter: Sendable {
 
     /// A message stored for a recipient who is connected missed the CONNECTED redelivery:
     /// it goes out again now. Not one that reached the recipient's connections unacked
-    /// (`unacknowledged`), nor a stored copy that came back undelivered: its recipient is
-    /// connected but not acking, and sending it round again would loop until the recipient
-    /// disconnects; it waits for the next connect instead.
+    /// (`unacknowledged`). Nor a stored copy that came back undelivered, unless the
+    /// recipient connected again after the connection it was sent out for: sending it
+    /// round for the same connection would loop until the recipient disconnects, but a
+    /// copy sent for a socket on a gateway that died (which published no DISCONNECTED)
+    /// can come back after the reconnect's redelivery read the store, and would then wait
+    /// for yet another connect while newer messages went ahead.
     private func publishToConnectedRecipients(_ written: Zip2Sequence<[ConsumedMessage], [OfflineEvent]>) async {
         let missed = written.compactMap { record, event -> StoredMessage? in
-            guard case .store(let stored) = event, record.headers.value(for: RecordHeaders.storedCopy) != "true",
-                record.headers.value(for: RecordHeaders.unacknowledged) != "true",
-                context.connectedUsers.connectedAt(stored.recipient) != nil
+            guard case .store(let stored) = event, record.headers.value(for: RecordHeaders.unacknowledged) != "true",
+                let connectedAt = context.connectedUsers.connectedAt(stored.recipient)
             else { return nil }
+            if record.headers.value(for: RecordHeaders.storedCopy) == "true" {
+                let sentFor = record.headers.value(for: RecordHeaders.recipientConnectedAt).flatMap { UInt64($0) }
+                guard let sentFor, connectedAt > sentFor else { return nil }
+            }
             return stored
         }
         guard !missed.isEmpty else { return }
+        await context.redeliveries.waitUntilClear(Set(missed.map(\.recipient)))
         do {
             try await context.publisher.publish(missed, recipientConnectedAt: context.connectedUsers.connectedAt)
             context.metrics.redelivered.increment(by: missed.count)

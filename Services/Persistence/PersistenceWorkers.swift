@@ -20,7 +20,7 @@ struct PersistenceWorkers: Sendable {
     ) {
         let context = WorkerContext(
             store: store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: topics.sendMessageTopic),
-            connectedUsers: ConnectedUsers(), deadLetters: deadLetters, metrics: PersistenceMetrics(), logger: logger,
+            connectedUsers: ConnectedUsers(), redeliveries: RedeliveryGate(), deadLetters: deadLetters, metrics: PersistenceMetrics(), logger: logger,
             resolve: resolve)
         let (writer, redelivery) = (OfflineWriter(context), Redelivery(context))
         (self.writer, self.redelivery) = (writer, redelivery)

@@ -41,6 +41,11 @@ final class Redelivery: Sendable {
     }
 
     private func handle(_ batch: ConnectionBatch) async {
+        // Opened before anyone is marked connected: from then on the writer waits for these
+        // users' redeliveries before it publishes for them.
+        let users = batch.connecting.map(\.user)
+        context.redeliveries.begin(users)
+        defer { context.redeliveries.end(users) }
         // Marked connected before the store is read: a message stored meanwhile is either
         // in what is read below or published by the writer when it stores it. Applied in
         // arrival order, so a user's last event in the batch decides.

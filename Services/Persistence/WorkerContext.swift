@@ -9,6 +9,8 @@ struct WorkerContext: Sendable {
     /// Shared by the two: the writer sends a message stored for a connected user straight
     /// back out, and redelivery keeps the list.
     let connectedUsers: ConnectedUsers
+    /// Orders the two's publishing per user (see `RedeliveryGate`).
+    let redeliveries: RedeliveryGate
     let deadLetters: DeadLetters
     let metrics: PersistenceMetrics
     let logger: Logger

@@ -25,6 +25,7 @@ extension DeliveryCoordinator {
 
     /// After a connection event of `user` was applied: tries again what it was waited for.
     func connectionEventApplied(_ user: String) {
+        restartOrderWait(of: user)
         guard let waiting = awaitingConnection[user] else { return }
         let (ready, still) = waiting.keys.reduce(into: ([AckKey](), [AckKey]())) { split, key in
             let connectedAt = pending[key]?.recipientConnectedAt ?? 0

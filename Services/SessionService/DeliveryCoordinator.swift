@@ -61,6 +61,11 @@ actor DeliveryCoordinator {
     /// them out was applied here, in the order they were tried, with the timer that ends
     /// their wait.
     var awaitingConnection: [String: (keys: [AckKey], timer: Task<Void, Never>)] = [:]
+    /// What went to storage without reaching its recipient, and the newer messages held
+    /// behind it (see `holdsBehindStorage`).
+    var storageDebts = StorageDebts()
+    var orderHolds: [String: OrderHold] = [:]
+    var orderHoldCounter = 0
 
     private let deliveredCounter = Counter(label: "session_messages_delivered_total")
     private let offlineCounter = Counter(label: "session_messages_stored_offline_total")
@@ -71,6 +76,8 @@ actor DeliveryCoordinator {
     let awaitingGauge = Gauge(label: "session_deliveries_awaiting_connection")
     let waitsEndedByEvent = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "event")])
     let waitsEndedByTimeout = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "timeout")])
+    let heldForOrderCounter = Counter(label: "session_messages_held_for_order_total")
+    let orderWaitsTimedOutCounter = Counter(label: "session_order_waits_timed_out_total")
 
     init(
         resolve: @escaping @Sendable (ConsumedMessage) -> Void, producer: BrokerProducer, deadLetters: DeadLetters,
@@ -138,7 +145,8 @@ actor DeliveryCoordinator {
         chain(for: key.user) { [self] in await self.attempt(key) }
     }
 
-    func attempt(_ key: AckKey) async {
+    /// `releasedFromHold`: the order hold let it go, so it is not held again for that.
+    func attempt(_ key: AckKey, releasedFromHold: Bool = false) async {
         guard var entry = pending[key] else { return }
         entry.attempt += 1
         entry.patience = .zero
@@ -146,6 +154,12 @@ actor DeliveryCoordinator {
         let attempt = entry.attempt
         let log = logger.tracking(entry.trackId)
         let urls = (try? await directory.gatewayInternalURLs(of: key.user)) ?? []
+        if attempt == 1, !releasedFromHold,
+            holdsBehindStorage(
+                key, sentAt: entry.message.serverTimestamp, isStoredCopy: entry.hasStoredCopy, gateways: urls)
+        {
+            return
+        }
         var written = false
         for url in urls {
             switch await gateways.send(entry.message.protobufData(), to: key.user, at: url) {
@@ -157,8 +171,14 @@ actor DeliveryCoordinator {
         }
         guard let current = pending[key], current.attempt == attempt else { return }
         if written {
-            log.debug("pushed", metadata: ["recipient": "\(key.user)", "id": "\(key.messageId)", "attempt": "\(attempt)"])
+            log.debug(
+                "pushed",
+                metadata: [
+                    "recipient": "\(key.user)", "id": "\(key.messageId)", "attempt": "\(attempt)",
+                    "storedCopy": "\(current.hasStoredCopy)", "gateways": "\(urls)",
+                ])
             armAckTimer(key, attempt: attempt, after: options.ackTimeout(attempt: attempt))
+            if current.hasStoredCopy { await settleStoredCopy(key) }
         } else if let connectedAt = current.recipientConnectedAt, !current.awaitedConnection,
             !directory.hasAppliedEvent(of: key.user, since: connectedAt)
         {
@@ -197,6 +217,9 @@ actor DeliveryCoordinator {
         } else {
             lateAckCounter.increment()
         }
+        if owesStoredCopies(to: key.user) {
+            chain(for: key.user) { [self] in await self.settleStoredCopy(key) }
+        }
         // The message may sit in offline storage (it went offline, or was redelivered
         // from there): the ack goes on so the stored copy is deleted.
         await handOn(ack, topic: topics.offlineMessageTopic, key: ack.source, trackId: trackId, resolving: [record])
@@ -210,8 +233,20 @@ actor DeliveryCoordinator {
             entry.records.forEach(resolve)
             return
         }
+        if !reachedRecipient {
+            owedFromStorage(entry.message.id, sentAt: entry.message.serverTimestamp, of: entry.recipient)
+        }
+        logger.tracking(entry.trackId).debug(
+            "handed to storage",
+            metadata: [
+                "recipient": "\(entry.recipient)", "id": "\(entry.message.id)", "reached": "\(reachedRecipient)",
+                "storedCopy": "\(entry.hasStoredCopy)",
+            ])
         var headers: [BrokerHeader] = []
         if entry.hasStoredCopy { headers.append(BrokerHeader(name: RecordHeaders.storedCopy, string: "true")) }
+        if let connectedAt = entry.recipientConnectedAt {
+            headers.append(BrokerHeader(name: RecordHeaders.recipientConnectedAt, string: String(connectedAt)))
+        }
         if reachedRecipient { headers.append(BrokerHeader(name: RecordHeaders.unacknowledged, string: "true")) }
         await handOn(
             entry.message, topic: topics.offlineMessageTopic, key: entry.recipient, trackId: entry.trackId,

@@ -28,6 +28,14 @@ struct SessionOptions: ParsableArguments {
             """)
     var connectionWaitMs: Int = EnvironmentDefault.int("CONNECTION_WAIT_MS", 5000)
 
+    @Option(
+        help: """
+            How long newer messages for a recipient wait for the stored copies of older ones \
+            (they went to storage when no connection took them) before they are pushed anyway, \
+            in ms; 0 does not wait, and order across a reconnect is not kept (env ORDER_WAIT_MS).
+            """)
+    var orderWaitMs: Int = EnvironmentDefault.int("ORDER_WAIT_MS", 3000)
+
     mutating func validate() throws {
         guard ackTimeoutMs >= 10 else { throw ValidationError("--ack-timeout-ms must be at least 10") }
         guard maxDeliveryAttempts >= 1 else { throw ValidationError("--max-delivery-attempts must be at least 1") }
@@ -35,10 +43,12 @@ struct SessionOptions: ParsableArguments {
         guard gatewayTimeoutMs >= 10 else { throw ValidationError("--gateway-timeout-ms must be at least 10") }
         guard gatewayBatchSize >= 1 else { throw ValidationError("--gateway-batch-size must be at least 1") }
         guard connectionWaitMs >= 0 else { throw ValidationError("--connection-wait-ms must not be negative") }
+        guard orderWaitMs >= 0 else { throw ValidationError("--order-wait-ms must not be negative") }
         guard gatewayCallsInFlight >= 1 else { throw ValidationError("--gateway-calls-in-flight must be at least 1") }
     }
 
     var connectionWait: Duration { .milliseconds(connectionWaitMs) }
+    var orderWait: Duration { .milliseconds(orderWaitMs) }
 
     func ackTimeout(attempt: Int) -> Duration {
         var milliseconds = ackTimeoutMs

@@ -87,18 +87,43 @@ final class ReplicaTests: XCTestCase {
         for service in Self.services {
             for instance in 1...2 { victims.append("\(service)-\(instance)") }
         }
+        var outOfOrderAfter: [String] = []
         for instance in victims {
             let before = run.watch.count
+            let outOfOrderBefore = run.outOfOrder
             let victim = try StackProcesses.killHard(instance)
             try await StackProcesses.waitForRestart(of: instance, replacing: victim)
             if instance.hasPrefix("ws-gateway") { try await run.reconnectEveryone() }
             try await eventually(timeout: .seconds(60), "deliveries to go on after kill -9 \(instance)") {
                 run.watch.count > before + 10
             }
+            if run.outOfOrder > outOfOrderBefore { outOfOrderAfter.append("\(instance): \(run.outOfOrder - outOfOrderBefore)") }
         }
         let outcome = try await run.finish()
-        print("replicas, kill -9 of \(victims.count) instances: \(outcome)")
+        print(
+            "replicas, kill -9 of \(victims.count) instances: \(outcome); out of order after \(outOfOrderAfter); "
+                + "first inversions \(run.inversions.prefix(10))")
         XCTAssertGreaterThan(outcome.serverAcked, 100, "the load kept going through the crashes")
+    }
+
+    /// FLOWS.md: messages from one sender to one recipient arrive in the order sent, also
+    /// when the recipient's gateway dies and what it had pending comes back from storage.
+    func testAGatewayKilledUnderLoadKeepsEachSendersOrder() async throws {
+        let run = try await TrafficRun.start()
+        defer { run.closeAll() }
+        for instance in ["ws-gateway-1", "ws-gateway-2", "ws-gateway-1", "ws-gateway-2"] {
+            let before = run.watch.count
+            let victim = try StackProcesses.killHard(instance)
+            try await StackProcesses.waitForRestart(of: instance, replacing: victim)
+            try await run.reconnectEveryone()
+            try await eventually(timeout: .seconds(60), "deliveries to go on after kill -9 \(instance)") {
+                run.watch.count > before + 10
+            }
+        }
+        let outcome = try await run.finish()
+        print("replicas, kill -9 of a gateway four times: \(outcome); first inversions \(run.inversions.prefix(10))")
+        XCTAssertGreaterThan(outcome.serverAcked, 100, "the load kept going through the crashes")
+        XCTAssertEqual(outcome.outOfOrder, 0, "a message from storage was overtaken by a newer one from the same sender")
     }
 
     func testARollingRestartUnderLoadLosesNothingAndDuplicatesNothing() async throws {
@@ -212,15 +237,18 @@ private final class TrafficRun: Sendable {
 
     var duplicates: Int { (recipients + members).reduce(0) { $0 + $1.duplicates } }
 
-    var outOfOrder: Int {
-        zip(senders, recipients).reduce(0) { total, pair in
-            var seen = Set<String>(), latest = -1, inversions = 0
+    var outOfOrder: Int { inversions.count }
+
+    /// Each first copy that arrived after a later one from the same sender, with that later one.
+    var inversions: [(recipient: String, late: String, after: Int)] {
+        zip(senders, recipients).flatMap { pair in
+            var seen = Set<String>(), latest = -1, inversions: [(String, String, Int)] = []
             for id in pair.1.received where id.hasPrefix("direct-\(pair.0.name)-") && seen.insert(id).inserted {
                 let tick = Int(id.split(separator: "-").last ?? "") ?? 0
-                if tick < latest { inversions += 1 }
+                if tick < latest { inversions.append((pair.1.name, id, latest)) }
                 latest = max(latest, tick)
             }
-            return total + inversions
+            return inversions
         }
     }
 

@@ -34,7 +34,7 @@ final class RedeliveryBench: Sendable {
         redelivery = Redelivery(
             WorkerContext(
                 store: test.store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: sendMessageTopic),
-                connectedUsers: ConnectedUsers(),
+                connectedUsers: ConnectedUsers(), redeliveries: RedeliveryGate(),
                 deadLetters: DeadLetters(producer: producer, topic: deadLetterTopic, logger: TestStack.logger, resolve: resolve),
                 metrics: PersistenceMetrics(), logger: TestStack.logger, resolve: resolve))
     }

@@ -82,4 +82,25 @@ final class RedeliveryTests: XCTestCase {
         await outputs.close()
         await harness.close()
     }
+
+    /// bob's gateway died (no DISCONNECTED) and he reconnected elsewhere: a copy that was
+    /// sent out for the dead socket and came back after the reconnect's redelivery read
+    /// the store goes out again at once; one sent for his newest connection does not loop.
+    func testAStoredCopySentForAnOlderConnectionGoesOutAgainAfterAReconnect() async throws {
+        let harness = try await WorkersHarness()
+        let outputs = try RecordCollector(topics: [harness.topics.sendMessageTopic])
+        try await harness.sendConnection("bob", .connected, connectionId: "c-1", timestamp: 1_000)
+        try await harness.sendConnection("bob", .connected, connectionId: "c-2", timestamp: 2_000)
+        try await harness.waitUntilResolved(2)
+        try await harness.sendOffline(offlineMessage("m1", at: 100), storedCopy: true, sentForConnectionAt: 1_000)
+        try await harness.sendOffline(offlineMessage("m2", at: 200), storedCopy: true, sentForConnectionAt: 2_000)
+        try await harness.sendOffline(offlineMessage("m2b", at: 250), storedCopy: true)
+        try await harness.sendOffline(offlineMessage("m3", at: 300))
+        let sent = try await outputs.wait(for: 2, on: harness.topics.sendMessageTopic)
+        try await harness.waitUntilResolved(6)
+        XCTAssertEqual(try sent.map { try ChatMessage(protobuf: $0.value).id }, ["m1", "m3"])
+        XCTAssertEqual(sent.first?.headers.value(for: RecordHeaders.recipientConnectedAt), "2000")
+        await outputs.close()
+        await harness.close()
+    }
 }

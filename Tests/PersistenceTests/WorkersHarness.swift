@@ -59,10 +59,17 @@ final class WorkersHarness: Sendable {
 
     /// Puts a message on `offline-message` as session-ms does: keyed by the recipient.
     /// `storedCopy`: as session-ms hands back a redelivered message that went unacked again;
-    /// `unacknowledged`: as it stores one the recipient's connections got but never acked.
-    func sendOffline(_ message: ChatMessage, key: String? = nil, storedCopy: Bool = false, unacknowledged: Bool = false) async throws {
+    /// `unacknowledged`: as it stores one the recipient's connections got but never acked;
+    /// `sentForConnectionAt`: the copy's `recipient-connected-at`, which session-ms keeps.
+    func sendOffline(
+        _ message: ChatMessage, key: String? = nil, storedCopy: Bool = false, unacknowledged: Bool = false,
+        sentForConnectionAt: UInt64? = nil
+    ) async throws {
         var headers = [TrackId.header("track-\(message.id)")]
         if storedCopy { headers.append(BrokerHeader(name: RecordHeaders.storedCopy, string: "true")) }
+        if let sentForConnectionAt {
+            headers.append(BrokerHeader(name: RecordHeaders.recipientConnectedAt, string: String(sentForConnectionAt)))
+        }
         if unacknowledged { headers.append(BrokerHeader(name: RecordHeaders.unacknowledged, string: "true")) }
         try await producer.send(
             topic: topics.offlineMessageTopic, key: key ?? message.destination, value: message.protobufData(),
@@ -73,9 +80,12 @@ final class WorkersHarness: Sendable {
         try await producer.send(topic: topics.offlineMessageTopic, key: key, value: bytes)
     }
 
-    func sendConnection(_ user: String, _ state: ConnectionState.State) async throws {
+    func sendConnection(
+        _ user: String, _ state: ConnectionState.State, connectionId: String = "c-1", timestamp: UInt64 = 1
+    ) async throws {
         let event = ConnectionState(
-            user: user, state: state, gateway: "gw-1", gatewayInternalURL: "http://127.0.0.1:1", connectionId: "c-1", timestamp: 1)
+            user: user, state: state, gateway: "gw-1", gatewayInternalURL: "http://127.0.0.1:1", connectionId: connectionId,
+            timestamp: timestamp)
         _ = try await producer.enqueue(event, topic: topics.userConnectionStateTopic, trackId: "connect-\(user)").stored()
     }
 

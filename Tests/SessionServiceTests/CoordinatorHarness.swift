@@ -30,6 +30,9 @@ final class CoordinatorHarness: Sendable {
 
     private let resolved = Resolved()
     private let nextOffset = Atomic<Int64>(0)
+    /// Per message id the server timestamp its first record got: a stored copy made later
+    /// carries the original's, as persistence's do.
+    private let serverTimestamps = Mutex<[String: UInt64]>([:])
 
     /// `sessionFlags`: SessionOptions flags on top of a 1 s ack timeout, 3 attempts, backoff 2.
     init(sessionFlags: [String] = []) async throws {
@@ -66,9 +69,15 @@ final class CoordinatorHarness: Sendable {
     func message(
         _ id: String, from source: String = "alice", to recipient: String, headers: [BrokerHeader] = []
     ) -> ConsumedMessage {
+        let serverTimestamp = serverTimestamps.withLock { stamps in
+            if let stamp = stamps[id] { return stamp }
+            let stamp = 1_700_000_000_000 + UInt64(stamps.count)
+            stamps[id] = stamp
+            return stamp
+        }
         let message = ChatMessage(
             id: id, type: .message, channel: .individual, source: source, destination: recipient,
-            content: Data(#"{"text":"\#(id)"}"#.utf8), timestamp: 1_700_000_000_000)
+            content: Data(#"{"text":"\#(id)"}"#.utf8), timestamp: 1_700_000_000_000, serverTimestamp: serverTimestamp)
         return record(on: topics.sendMessageTopic, key: recipient, value: message.protobufData(), headers: headers)
     }
 
