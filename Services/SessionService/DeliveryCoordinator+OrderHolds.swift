@@ -91,20 +91,25 @@ extension DeliveryCoordinator {
         chain(for: user) { [self] in await self.giveUpWaiting(for: user, hold: hold) }
     }
 
+    /// Pushes everything held, oldest first. The debts are forgiven only once one of them
+    /// reaches the recipient: then the copies are not coming (or come too late to keep
+    /// order). While the pushes fail, the recipient is away after all (its gateway died
+    /// and is not yet known dead): each goes to storage behind the owed ones, in order,
+    /// and the debts stay, so what comes after the reconnect waits for all of them.
     private func giveUpWaiting(for user: String, hold: Int) async {
-        guard orderHolds[user]?.id == hold else { return }
+        guard let timedOut = orderHolds[user], timedOut.id == hold else { return }
+        orderHolds.removeValue(forKey: user)
         orderWaitsTimedOutCounter.increment()
         let owed = storageDebts.owed(to: user)
         logger.info(
-            "stored copies did not come back in time, pushing newer messages",
+            "stored copies did not come back in time, pushing held messages",
             metadata: [
-                "recipient": "\(user)", "owed": "\(owed.count)", "held": "\(orderHolds[user]?.held.count ?? 0)",
+                "recipient": "\(user)", "owed": "\(owed.count)", "held": "\(timedOut.held.count)",
                 "oldest_owed": "\(owed.prefix(3))",
             ])
-        storageDebts.forgive(user)
-        await releaseUnblocked(of: user)
-        // What went to storage again in the meantime holds the rest once more, for another wait.
-        restartOrderWait(of: user)
+        for (key, _) in timedOut.held where await attempt(key, releasedFromHold: true) {
+            storageDebts.forgive(user)
+        }
     }
 
     /// Pushes held messages oldest first while the oldest is behind nothing owed. Each

@@ -146,8 +146,10 @@ actor DeliveryCoordinator {
     }
 
     /// `releasedFromHold`: the order hold let it go, so it is not held again for that.
-    func attempt(_ key: AckKey, releasedFromHold: Bool = false) async {
-        guard var entry = pending[key] else { return }
+    /// Returns whether a gateway took the message.
+    @discardableResult
+    func attempt(_ key: AckKey, releasedFromHold: Bool = false) async -> Bool {
+        guard var entry = pending[key] else { return false }
         entry.attempt += 1
         entry.patience = .zero
         pending[key] = entry
@@ -158,7 +160,7 @@ actor DeliveryCoordinator {
             holdsBehindStorage(
                 key, sentAt: entry.message.serverTimestamp, isStoredCopy: entry.hasStoredCopy, gateways: urls)
         {
-            return
+            return false
         }
         var written = false
         for url in urls {
@@ -169,7 +171,7 @@ actor DeliveryCoordinator {
             case .answered(.error), .failed: break
             }
         }
-        guard let current = pending[key], current.attempt == attempt else { return }
+        guard let current = pending[key], current.attempt == attempt else { return false }
         if written {
             log.debug(
                 "pushed",
@@ -179,6 +181,7 @@ actor DeliveryCoordinator {
                 ])
             armAckTimer(key, attempt: attempt, after: options.ackTimeout(attempt: attempt))
             if current.hasStoredCopy { await settleStoredCopy(key) }
+            return true
         } else if let connectedAt = current.recipientConnectedAt, !current.awaitedConnection,
             !directory.hasAppliedEvent(of: key.user, since: connectedAt)
         {
@@ -187,6 +190,7 @@ actor DeliveryCoordinator {
             pending.removeValue(forKey: key)
             await storeOffline(current, reachedRecipient: false)
         }
+        return false
     }
 
     /// A gateway that died published no DISCONNECTED for its sockets: the directory

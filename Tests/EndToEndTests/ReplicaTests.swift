@@ -237,6 +237,17 @@ private final class TrafficRun: Sendable {
 
     var duplicates: Int { (recipients + members).reduce(0) { $0 + $1.duplicates } }
 
+    /// Server-acked messages some recipient has not received, as `recipient: id`.
+    var missing: [String] {
+        let direct = zip(senders, recipients).flatMap { sender, recipient in
+            sender.serverAcked.subtracting(recipient.received).sorted().map { "\(recipient.name): \($0)" }
+        }
+        let group = members.flatMap { member in
+            groupSender.serverAcked.subtracting(member.received).sorted().map { "\(member.name): \($0)" }
+        }
+        return direct + group
+    }
+
     var outOfOrder: Int { inversions.count }
 
     /// Each first copy that arrived after a later one from the same sender, with that later one.
@@ -262,9 +273,13 @@ private final class TrafficRun: Sendable {
     func finish() async throws -> Outcome {
         stop.set()
         await load.value
-        try await eventually(timeout: .seconds(90), "every server-acked message to reach every recipient") { [self] in
-            zip(senders, recipients).allSatisfy { $0.serverAcked.isSubset(of: Set($1.received)) }
-                && members.allSatisfy { groupSender.serverAcked.isSubset(of: Set($0.received)) }
+        do {
+            try await eventually(timeout: .seconds(90), "every server-acked message to reach every recipient") { [self] in
+                missing.isEmpty
+            }
+        } catch {
+            print("server-acked but never received: \(missing.prefix(20))")
+            throw error
         }
         let serverAcked = senders.reduce(groupSender.serverAcked.count) { $0 + $1.serverAcked.count }
         return Outcome(serverAcked: serverAcked, duplicates: duplicates, outOfOrder: outOfOrder, longestStall: watch.longest)

@@ -1,4 +1,5 @@
 import Broker
+import ChatProtocol
 import Contracts
 import Testing
 import TestSupport
@@ -106,6 +107,32 @@ import TestSupport
             // The debt is forgiven: what comes next goes straight out.
             await harness.coordinator.handle(harness.message("m5", to: "bob"))
             try await eventually("m5 at once") { Self.pushedAtGateway2(harness) == ["m1", "m3", "m4", "m5"] }
+        }
+    }
+
+    /// bob's new socket died too while m3 and m4 waited: when the wait ends they go to
+    /// storage behind m1 and m2, and the debts stay, so what comes after his next
+    /// reconnect waits for all four.
+    @Test func whenTheHeldMessagesCannotBePushedAfterTheWaitTheDebtsStay() async throws {
+        try await withBobReconnectedAfterTwoStored(sessionFlags: ["--order-wait-ms", "3000"]) { harness in
+            await harness.coordinator.handle(harness.message("m3", to: "bob"))
+            await harness.coordinator.handle(harness.message("m4", to: "bob"))
+            try await eventually("the order wait to start") { harness.clock.sleeping == 1 }
+            harness.gateway.answer(.answered(.noConnection), at: Self.gateway2)
+            harness.clock.advance(by: .seconds(3))
+            let stored = try await harness.offlineRecords(4)
+            #expect(try stored.suffix(2).map { try ChatMessage(protobuf: $0.value).id } == ["m3", "m4"])
+
+            harness.gateway.answer(.answered(.written), at: Self.gateway2)
+            try await Self.apply(
+                harness.connected("bob", at: Self.gateway2, timestamp: Self.reconnectedAt + 1, connectionId: "c3"), in: harness)
+            await harness.coordinator.handle(harness.message("m5", to: "bob"))
+            try await eventually("m5 to be held") { harness.clock.sleeping == 1 }
+            #expect(harness.gateway.pushes(of: "m5") == 0, "m5 overtook the four stored messages")
+            for id in ["m1", "m2", "m3", "m4"] { await harness.coordinator.handle(Self.storedCopy(id, in: harness)) }
+            try await eventually("the four copies, then m5") {
+                Self.pushedAtGateway2(harness).suffix(5) == ["m1", "m2", "m3", "m4", "m5"]
+            }
         }
     }
 
