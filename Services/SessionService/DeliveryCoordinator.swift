@@ -240,11 +240,12 @@ actor DeliveryCoordinator {
         if !reachedRecipient {
             owedFromStorage(entry.message.id, sentAt: entry.message.serverTimestamp, of: entry.recipient)
         }
-        logger.tracking(entry.trackId).debug(
+        // Not through `tracking`: that builds a logger per message even with debug off.
+        logger.debug(
             "handed to storage",
             metadata: [
                 "recipient": "\(entry.recipient)", "id": "\(entry.message.id)", "reached": "\(reachedRecipient)",
-                "storedCopy": "\(entry.hasStoredCopy)",
+                "storedCopy": "\(entry.hasStoredCopy)", TrackId.metadataKey: "\(entry.trackId)",
             ])
         var headers: [BrokerHeader] = []
         if entry.hasStoredCopy { headers.append(BrokerHeader(name: RecordHeaders.storedCopy, string: "true")) }
