@@ -10,17 +10,30 @@ import Synchronization
 /// until then a stored message waits for the recipient's next connect or `GET /messages`,
 /// as it would without this.
 final class ConnectedUsers: Sendable {
-    /// Per user, each open connection with the timestamp of its CONNECTED event.
-    private let connections = Mutex<[String: [String: UInt64]]>([:])
+    private struct State {
+        /// Per user, each open connection with the timestamp of its CONNECTED event.
+        var connections: [String: [String: UInt64]] = [:]
+        /// Per connected user, the `marks` count when their newest CONNECTED was applied.
+        var markedAt: [String: UInt64] = [:]
+        /// Counts applied CONNECTED events; orders them against the writer's writes.
+        var marks: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     func apply(_ event: ConnectionState) {
-        connections.withLock { connections in
+        state.withLock { state in
             switch event.state {
             case .connected:
-                connections[event.user, default: [:]][Self.key(of: event)] = event.timestamp
+                state.connections[event.user, default: [:]][Self.key(of: event)] = event.timestamp
+                state.marks += 1
+                state.markedAt[event.user] = state.marks
             case .disconnected:
-                connections[event.user]?.removeValue(forKey: Self.key(of: event))
-                if connections[event.user]?.isEmpty == true { connections.removeValue(forKey: event.user) }
+                state.connections[event.user]?.removeValue(forKey: Self.key(of: event))
+                if state.connections[event.user]?.isEmpty == true {
+                    state.connections.removeValue(forKey: event.user)
+                    state.markedAt.removeValue(forKey: event.user)
+                }
             }
         }
     }
@@ -32,6 +45,18 @@ final class ConnectedUsers: Sendable {
 
     /// When the user's newest open connection connected (epoch ms); nil when none is open.
     func connectedAt(_ user: String) -> UInt64? {
-        connections.withLock { $0[user]?.values.max() }
+        state.withLock { $0.connections[user]?.values.max() }
+    }
+
+    /// A point in the order of CONNECTED events, to hand to `markedConnected(_:after:)`.
+    var now: UInt64 {
+        state.withLock { $0.marks }
+    }
+
+    /// Whether a CONNECTED of `user` was applied after `point` (from `now`). Redelivery reads
+    /// the store only after it applied the event, so such a redelivery finds everything
+    /// written before `point` was taken.
+    func markedConnected(_ user: String, after point: UInt64) -> Bool {
+        state.withLock { ($0.markedAt[user] ?? 0) > point }
     }
 }
