@@ -1,6 +1,7 @@
 import ArgumentParser
 import Auth
 import Broker
+import Contracts
 import DocumentStore
 import Groups
 import Pipeline
@@ -28,12 +29,16 @@ struct PersistenceCommand: AsyncParsableCommand {
                 collection: database.collection(OfflineStore.collectionName, in: common.mongoDatabase),
                 retention: .seconds(persistence.offlineRetentionDays * 86_400))
             try await store.createIndexes()
+            let connectedUsers = ConnectedUsers()
+            let alreadyConnected = try await connectedUsers.load(
+                from: database.collection(ConnectionDirectoryEntry.collectionName, in: common.mongoDatabase))
+            environment.logger.info("connections read from the connection directory", metadata: ["count": "\(alreadyConnected)"])
             let pipeline = try ConsumerPipeline(
                 environment: environment, topics: topics,
                 consuming: [topics.offlineMessageTopic, topics.userConnectionStateTopic])
             let workers = PersistenceWorkers(
                 store: store, producer: pipeline.producer, topics: topics, deadLetters: pipeline.deadLetters,
-                logger: environment.logger, resolve: pipeline.resolve)
+                logger: environment.logger, connectedUsers: connectedUsers, resolve: pipeline.resolve)
 
             let history = persistence.keepsHistory
                 ? HistoryStore(

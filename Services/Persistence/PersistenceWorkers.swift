@@ -16,11 +16,12 @@ struct PersistenceWorkers: Sendable {
 
     init(
         store: OfflineStore, producer: BrokerProducer, topics: TopicOptions, deadLetters: DeadLetters, logger: Logger,
-        resolve: @escaping @Sendable (ConsumedMessage) -> Void
+        connectedUsers: ConnectedUsers = ConnectedUsers(), resolve: @escaping @Sendable (ConsumedMessage) -> Void
     ) {
         let context = WorkerContext(
             store: store, publisher: StoredCopyPublisher(producer: producer, sendMessageTopic: topics.sendMessageTopic),
-            connectedUsers: ConnectedUsers(), redeliveries: RedeliveryGate(), deadLetters: deadLetters, metrics: PersistenceMetrics(), logger: logger,
+            connectedUsers: connectedUsers, redeliveries: RedeliveryGate(), deadLetters: deadLetters, metrics: PersistenceMetrics(),
+            logger: logger,
             resolve: resolve)
         let (writer, redelivery) = (OfflineWriter(context), Redelivery(context))
         (self.writer, self.redelivery) = (writer, redelivery)

@@ -1,4 +1,5 @@
 import ChatProtocol
+import Contracts
 import DocumentStore
 import Foundation
 import Pipeline
@@ -11,14 +12,6 @@ import Synchronization
 /// gateway answers "no-connection" and the message then goes to offline storage, from
 /// which it is redelivered on the next CONNECTED.
 final class ConnectionDirectory: Sendable {
-    private struct Entry: Codable {
-        var _id: String
-        var user: String
-        var gateway: String
-        var gatewayInternalURL: String
-        var since: Int64
-    }
-
     private struct Cached {
         let gatewayInternalURLs: [String]
         let loadedAt: ContinuousClock.Instant
@@ -42,7 +35,7 @@ final class ConnectionDirectory: Sendable {
     private let events: Batches<ConnectionState, Void>
 
     init(store: DocumentStore, database: String, cacheTTL: Duration = .seconds(10)) {
-        let collection = store.collection("connections", in: database)
+        let collection = store.collection(ConnectionDirectoryEntry.collectionName, in: database)
         self.collection = collection
         self.cacheTTL = cacheTTL
         events = Batches(maxBatch: Self.maxBatch) { batch in
@@ -127,7 +120,7 @@ final class ConnectionDirectory: Sendable {
         if let cached = cache.withLock({ $0[user] }), now - cached.loadedAt < cacheTTL {
             return cached.gatewayInternalURLs
         }
-        let entries = try await collection.find(["user": .string(user)], as: Entry.self)
+        let entries = try await collection.find(["user": .string(user)], as: ConnectionDirectoryEntry.self)
         var seen = Set<String>()
         let urls = entries.map(\.gatewayInternalURL).filter { seen.insert($0).inserted }
         cache.withLock { $0[user] = Cached(gatewayInternalURLs: urls, loadedAt: now) }
