@@ -67,10 +67,15 @@ struct PartitionWatermarks {
         if let old = tracks.removeValue(forKey: partition) { inFlight -= old.pendingCount }
     }
 
-    /// Records a handed-out message. Returns false for a partition not assigned to us.
+    /// Records a handed-out message. Returns false for a partition not assigned to us, and
+    /// for an offset below the next one expected since the assignment: nothing here seeks
+    /// back, so that is librdkafka fetching a stretch again (its pause and resume have done
+    /// so), and handing it out would deliver it twice and break the ascending order the
+    /// bookkeeping relies on.
     @discardableResult
     mutating func track(_ partition: TopicPartition, offset: Int64) -> Bool {
-        guard tracks[partition] != nil else { return false }
+        guard let track = tracks[partition] else { return false }
+        if let next = track.nextOffset, offset < next { return false }
         tracks[partition]!.track(offset)
         inFlight += 1
         return true

@@ -55,4 +55,21 @@ final class PartitionWatermarksTests: XCTestCase {
         }
         XCTAssertEqual(marks.inFlight, 0)
     }
+
+    func testAnOffsetFetchedAgainWithinAnAssignmentIsNotHandedOutTwice() {
+        var marks = PartitionWatermarks()
+        marks.assign(partition)
+        XCTAssertTrue(marks.track(partition, offset: 7))
+        XCTAssertTrue(marks.track(partition, offset: 8))
+        XCTAssertFalse(marks.track(partition, offset: 7))
+        XCTAssertFalse(marks.track(partition, offset: 8))
+        XCTAssertEqual(marks.inFlight, 2)
+        marks.resolve(partition, offset: 7)
+        marks.resolve(partition, offset: 8)
+        XCTAssertEqual(marks.commitsDue()[partition], 9)
+        XCTAssertTrue(marks.track(partition, offset: 9))
+        // A new assignment starts afresh: the group's committed offset decides.
+        marks.assign(partition)
+        XCTAssertTrue(marks.track(partition, offset: 8))
+    }
 }
