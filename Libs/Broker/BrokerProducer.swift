@@ -79,17 +79,25 @@ public final class BrokerProducer: Sendable {
     /// A full local queue is back-pressure: this waits (at most ~10 s) for room.
     public func enqueue(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) async throws -> ProduceReceipt {
         for _ in 0..<2000 {
-            let receipt = ProduceReceipt()
-            guard let id = context.register(receipt) else { throw BrokerError(.closed, "producer is closed") }
-            let result = enqueue(topic: topic, key: key, value: value, headers: headers, id: id)
-            if result == RD_KAFKA_RESP_ERR_NO_ERROR { return receipt }
-            context.forget(id)
-            guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
-                throw BrokerError(.produce, errorText(result), code: result.rawValue)
-            }
+            if let receipt = try enqueueIfRoom(topic: topic, key: key, value: value, headers: headers) { return receipt }
             try await Task.sleep(for: .milliseconds(5))
         }
         throw BrokerError(.produce, "local producer queue stayed full")
+    }
+
+    /// Hands one record to the client if its local queue has room, without waiting: nil
+    /// when the queue is full (then `enqueue` waits for room). Never blocks, so an event
+    /// loop may call it.
+    public func enqueueIfRoom(topic: String, key: String?, value: Data, headers: [BrokerHeader] = []) throws -> ProduceReceipt? {
+        let receipt = ProduceReceipt()
+        guard let id = context.register(receipt) else { throw BrokerError(.closed, "producer is closed") }
+        let result = enqueue(topic: topic, key: key, value: value, headers: headers, id: id)
+        if result == RD_KAFKA_RESP_ERR_NO_ERROR { return receipt }
+        context.forget(id)
+        guard result == RD_KAFKA_RESP_ERR__QUEUE_FULL else {
+            throw BrokerError(.produce, errorText(result), code: result.rawValue)
+        }
+        return nil
     }
 
     private func enqueue(topic: String, key: String?, value: Data, headers: [BrokerHeader], id: UInt) -> rd_kafka_resp_err_t {

@@ -91,7 +91,8 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         let control = FetchControl(rk: rk)
         var gate = FetchGate(
             idleAfter: options.idleFetchPause, probeInterval: options.idleProbeInterval,
-            maxInFlight: options.maxInFlight, now: .now)
+            maxInFlight: options.maxInFlight, busyPace: options.busyFetchPace, now: .now)
+        var queueEmpty = false
         var lastCommit = ContinuousClock.now
         while !condition.withLock({ stopRequested }) {
             if reassigned {
@@ -105,9 +106,12 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             // Back-pressure pauses fetching instead of not polling: polling goes on, so
             // the group never sees this member as stuck (max.poll.interval.ms).
             let inFlight = condition.withLock { watermarks.inFlight }
-            apply(gate.next(inFlight: inFlight, now: .now), to: &gate, control)
+            apply(gate.next(inFlight: inFlight, queueEmpty: queueEmpty, now: .now), to: &gate, control)
             let timeout = gate.pollTimeout(now: .now, ceiling: .milliseconds(100))
-            if let message = rd_kafka_consumer_poll(rk, max(1, timeout.timeoutMilliseconds)) {
+            // A zero timeout only asks whether the local queue is empty (busy pacing).
+            let message = rd_kafka_consumer_poll(rk, timeout == .zero ? 0 : max(1, timeout.timeoutMilliseconds))
+            queueEmpty = message == nil
+            if let message {
                 if hand(message, from: rk) { gate.arrived(at: .now) }
                 rd_kafka_message_destroy(message)
             }
@@ -168,6 +172,11 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
                 fetchStatistics.idlePauses += 1
                 fetchStatistics.isIdle = true
             }
+        case .pauseForPace:
+            pause(assignment, control)
+            condition.withLock { fetchStatistics.pacedRounds += 1 }
+        case .resumeFromPace:
+            resume(assignment, control)
         case .probe:
             condition.withLock { fetchStatistics.probes += 1 }
             let assigned = assignment
@@ -191,7 +200,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         let resumed = partitions.intersection(pausedPartitions)
         guard !resumed.isEmpty, control.setPaused(resumed, false) else { return }
         pausedPartitions.subtract(resumed)
-        control.wakeFetcher(for: resumed)
+        control.wakeFetcher(for: resumed, at: condition.withLock { watermarks.nextOffsets })
     }
 
     /// On the way out of the assignment, a partition must not stay paused: librdkafka

@@ -23,6 +23,11 @@ public struct ConsumerOptions: Sendable {
     /// How often an idle consumer asks for its partitions' end offsets (twice as often in
     /// its first second of quiet); the most a record waits for an idle consumer.
     public var idleProbeInterval: Duration
+    /// While busy, the least time between two fetch rounds (zero: no pacing; also off
+    /// when `idleFetchPause` is zero). A round that brought records ends once they are
+    /// handed out, and fetching pauses for the rest of this time instead of asking a
+    /// broker that answers at once, and empty, again and again (FetchGate).
+    public var busyFetchPace: Duration
     /// How often librdkafka reports its statistics (request counts); zero turns them off.
     public var statisticsInterval: Duration
 
@@ -38,6 +43,7 @@ public struct ConsumerOptions: Sendable {
         alwaysFetchedTopics: Set<String> = [],
         idleFetchPause: Duration = .milliseconds(20),
         idleProbeInterval: Duration = .milliseconds(20),
+        busyFetchPace: Duration = .milliseconds(2),
         statisticsInterval: Duration = .seconds(1)
     ) {
         self.maxInFlight = maxInFlight
@@ -51,6 +57,7 @@ public struct ConsumerOptions: Sendable {
         self.alwaysFetchedTopics = alwaysFetchedTopics
         self.idleFetchPause = idleFetchPause
         self.idleProbeInterval = idleProbeInterval
+        self.busyFetchPace = busyFetchPace
         self.statisticsInterval = statisticsInterval
     }
 

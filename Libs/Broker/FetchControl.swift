@@ -21,10 +21,24 @@ struct FetchControl {
     /// Wakes the broker threads after a resume. librdkafka 2.0.2 does not: a resumed
     /// partition is only looked at when its broker thread wakes up for other reasons,
     /// at the latest after its fixed 1 s wait, which is where the ~850 ms first-message
-    /// delay after a resume came from. Any request through that broker wakes it, and a
-    /// ListOffsets request is harmless.
-    func wakeFetcher(for partitions: some Collection<TopicPartition>) {
-        _ = endOffsets(of: partitions)
+    /// delay after a resume came from. A seek wakes the partition's broker thread without
+    /// a request (`rd_kafka_toppar_seek`), so a partition whose next offset is known is
+    /// sought to exactly that offset, which also keeps fetching from starting over at the
+    /// last pause position. For the others a ListOffsets request, harmless, wakes their
+    /// brokers.
+    func wakeFetcher(for partitions: some Collection<TopicPartition>, at nextOffsets: [TopicPartition: Int64]) {
+        let sought = partitions.filter { nextOffsets[$0] != nil }
+        if !sought.isEmpty {
+            let list = rd_kafka_topic_partition_list_new(Int32(sought.count))!
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            for partition in sought {
+                rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = nextOffsets[partition]!
+            }
+            // A zero timeout makes it asynchronous: it returns no error object.
+            if let error = rd_kafka_seek_partitions(rk, list, 0) { rd_kafka_error_destroy(error) }
+        }
+        let unsought = partitions.filter { nextOffsets[$0] == nil }
+        if !unsought.isEmpty { _ = endOffsets(of: unsought) }
     }
 
     /// Each partition's end offset (the offset the next record will get), in one

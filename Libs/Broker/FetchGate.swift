@@ -19,6 +19,8 @@ struct FetchGate {
         case backPressured
         /// Every partition is paused: nothing arrived for `idleAfter`.
         case idle
+        /// Every partition is paused between two fetch rounds while busy, until `until`.
+        case paced(until: ContinuousClock.Instant)
     }
 
     enum Action: Equatable {
@@ -31,22 +33,35 @@ struct FetchGate {
         case pauseForIdle
         /// Ask for the partitions' end offsets and report them with `probed`.
         case probe
+        /// Pause every partition until the next fetch round.
+        case pauseForPace
+        /// Resume every partition and wake the fetcher: the next fetch round.
+        case resumeFromPace
     }
 
     let idleAfter: Duration
     let probeInterval: Duration
     let maxInFlight: Int
+    /// While busy, the least time from one fetch round to the next (zero: no pacing).
+    let busyPace: Duration
     private(set) var state: State = .fetching
+    /// Whether a record arrived since fetching last resumed: a round that brought
+    /// records ends once the local queue is empty.
+    private var arrivedThisRound = false
     private(set) var lastArrival: ContinuousClock.Instant
     private(set) var nextProbe: ContinuousClock.Instant
     private var idleSince: ContinuousClock.Instant
     /// How long after pausing probes come at half the interval.
     static let quickProbePeriod: Duration = .seconds(1)
 
-    init(idleAfter: Duration, probeInterval: Duration, maxInFlight: Int, now: ContinuousClock.Instant) {
+    init(
+        idleAfter: Duration, probeInterval: Duration, maxInFlight: Int, busyPace: Duration = .zero,
+        now: ContinuousClock.Instant
+    ) {
         self.idleAfter = idleAfter
         self.probeInterval = probeInterval
         self.maxInFlight = maxInFlight
+        self.busyPace = busyPace
         self.lastArrival = now
         self.nextProbe = now
         self.idleSince = now
@@ -58,16 +73,22 @@ struct FetchGate {
     /// A record was handed out.
     mutating func arrived(at now: ContinuousClock.Instant) {
         lastArrival = now
+        arrivedThisRound = true
     }
 
     /// The assignment changed; the new partitions are not paused, so start over.
     mutating func reassigned(at now: ContinuousClock.Instant) {
         state = .fetching
         lastArrival = now
+        arrivedThisRound = false
     }
 
-    /// What to do now, given the records in flight.
-    mutating func next(inFlight: Int, now: ContinuousClock.Instant) -> Action {
+    /// Busy pacing is on only with idle pausing: a broker that holds fetches needs neither.
+    var pacesWhenBusy: Bool { pausesWhenIdle && busyPace > .zero }
+
+    /// What to do now, given the records in flight and whether the last poll found the
+    /// local queue empty.
+    mutating func next(inFlight: Int, queueEmpty: Bool = false, now: ContinuousClock.Instant) -> Action {
         switch state {
         case .fetching:
             if inFlight >= maxInFlight {
@@ -80,7 +101,18 @@ struct FetchGate {
                 nextProbe = now + currentProbeInterval(now: now)
                 return .pauseForIdle
             }
+            // A round brought records and they are all handed out: the broker would answer
+            // the next fetches at once and empty, so wait out the pace instead.
+            if pacesWhenBusy, arrivedThisRound, queueEmpty {
+                state = .paced(until: now + busyPace)
+                return .pauseForPace
+            }
             return .none
+        case .paced(let until):
+            guard now >= until else { return .none }
+            state = .fetching
+            arrivedThisRound = false
+            return .resumeFromPace
         case .backPressured:
             guard inFlight < maxInFlight / 2 else { return .none }
             state = .fetching
@@ -110,8 +142,10 @@ struct FetchGate {
     func pollTimeout(now: ContinuousClock.Instant, ceiling: Duration) -> Duration {
         let deadline: ContinuousClock.Instant
         switch state {
+        case .fetching where pacesWhenBusy && arrivedThisRound: return .zero
         case .fetching where pausesWhenIdle: deadline = lastArrival + idleAfter
         case .idle: deadline = nextProbe
+        case .paced(let until): deadline = until
         case .fetching, .backPressured: return ceiling
         }
         return min(max(deadline - now, .milliseconds(1)), ceiling)

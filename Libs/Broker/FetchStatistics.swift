@@ -11,6 +11,8 @@ public struct FetchStatistics: Sendable, Equatable {
     public var idlePauses = 0
     /// End-offset probes made while paused.
     public var probes = 0
+    /// Fetch rounds ended by busy pacing (a pause until the next round).
+    public var pacedRounds = 0
     /// Fetching is paused because nothing arrived (it resumes when a probe finds records).
     public var isIdle = false
 

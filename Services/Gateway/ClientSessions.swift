@@ -33,6 +33,7 @@ struct ClientSessions: Sendable {
         let sessions = self
         return SocketActions(
             opened: { await sessions.opened($0) },
+            receivedAtOnce: { sessions.receivedAtOnce($0, from: $1) },
             received: { await sessions.received($0, from: $1) },
             rateLimited: { await sessions.rateLimited($0, from: $1) },
             closed: { await sessions.closed($0) })
@@ -57,28 +58,45 @@ struct ClientSessions: Sendable {
             reason: "rate limit exceeded: at most \(rateLimitPerSecond) messages per second"))
     }
 
-    func received(_ bytes: Data, from connection: ClientConnection) async {
-        let outcome: MessageIntake.Outcome
+    /// Takes a message in without waiting: decode, check, enqueue if the producer has
+    /// room. False (nothing done) when it has none; `received` then waits for room.
+    func receivedAtOnce(_ bytes: Data, from connection: ClientConnection) -> Bool {
         switch intake.decode(bytes, format: connection.format, user: connection.user) {
-        case .failure(let rejection): outcome = intake.reject(rejection, user: connection.user)
+        case .failure(let rejection):
+            answer(intake.reject(rejection, user: connection.user), on: connection)
         case .success(let message):
-            outcome = await intake.enqueue(message, trackId: TrackId.make())
-            if case .clientAck = outcome { acks.acknowledged(message.id, by: connection.user) }
+            guard let outcome = intake.enqueueIfRoom(message, trackId: TrackId.make()) else { return false }
+            answer(outcome, for: message, on: connection)
         }
+        return true
+    }
+
+    func received(_ bytes: Data, from connection: ClientConnection) async {
+        switch intake.decode(bytes, format: connection.format, user: connection.user) {
+        case .failure(let rejection):
+            answer(intake.reject(rejection, user: connection.user), on: connection)
+        case .success(let message):
+            answer(await intake.enqueue(message, trackId: TrackId.make()), for: message, on: connection)
+        }
+    }
+
+    private func answer(_ outcome: MessageIntake.Outcome, for message: ChatMessage? = nil, on connection: ClientConnection) {
         switch outcome {
         case .rejected(let errorFrame):
             if let errorFrame { connection.send(errorFrame) }
         case .clientAck:
-            break
+            if let message { acks.acknowledged(message.id, by: connection.user) }
         case .accepted(let message, let receipt):
             // Acks are sent once the broker has the message; waiting for that off the
-            // socket's queue keeps a connection's messages pipelined.
+            // socket's queue keeps a connection's messages pipelined. The broker's report
+            // writes the ack itself: a task per message waiting for it cost a thread
+            // wake-up each.
             guard connection.wantsServerAcks else { return }
-            Task {
-                do {
-                    _ = try await receipt.stored()
+            receipt.whenDone { result in
+                switch result {
+                case .success:
                     connection.send(ChatMessage.serverAck(for: message))
-                } catch {
+                case .failure:
                     connection.send(ChatMessage.errorFrame(
                         id: message.id, to: connection.user, code: 503, reason: "message not stored, send it again"))
                 }

@@ -58,17 +58,37 @@ struct MessageIntake: Sendable {
 
     func enqueue(_ message: ChatMessage, trackId: String) async -> Outcome {
         do {
-            if message.type == .clientAck {
-                let receipt = try await producer.enqueue(message, topic: clientAckTopic, key: message.source, trackId: trackId)
-                return .clientAck(receipt)
-            }
-            let receipt = try await producer.enqueue(message, topic: newMessageTopic, key: message.destination, trackId: trackId)
-            accepted.increment()
-            return .accepted(message, receipt)
+            let (topic, key) = destination(of: message)
+            return outcome(of: message, try await producer.enqueue(message, topic: topic, key: key, trackId: trackId))
         } catch {
-            logger.tracking(trackId).error("could not enqueue a message", metadata: ["reason": "\(error)"])
-            return .rejected(ChatMessage.errorFrame(id: message.id, to: message.source, code: 503, reason: "temporarily unable to accept messages"))
+            return refused(message, trackId: trackId, error)
         }
+    }
+
+    /// `enqueue` without waiting: nil when the producer's local queue is full, so the
+    /// caller must take the waiting path. Never blocks (an event loop calls it).
+    func enqueueIfRoom(_ message: ChatMessage, trackId: String) -> Outcome? {
+        do {
+            let (topic, key) = destination(of: message)
+            return try producer.enqueueIfRoom(message, topic: topic, key: key, trackId: trackId).map { outcome(of: message, $0) }
+        } catch {
+            return refused(message, trackId: trackId, error)
+        }
+    }
+
+    private func destination(of message: ChatMessage) -> (topic: String, key: String) {
+        message.type == .clientAck ? (clientAckTopic, message.source) : (newMessageTopic, message.destination)
+    }
+
+    private func outcome(of message: ChatMessage, _ receipt: ProduceReceipt) -> Outcome {
+        if message.type == .clientAck { return .clientAck(receipt) }
+        accepted.increment()
+        return .accepted(message, receipt)
+    }
+
+    private func refused(_ message: ChatMessage, trackId: String, _ error: any Error) -> Outcome {
+        logger.tracking(trackId).error("could not enqueue a message", metadata: ["reason": "\(error)"])
+        return .rejected(ChatMessage.errorFrame(id: message.id, to: message.source, code: 503, reason: "temporarily unable to accept messages"))
     }
 
     func reject(_ rejection: Rejection, user: String) -> Outcome {

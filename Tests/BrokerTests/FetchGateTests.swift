@@ -80,4 +80,42 @@ final class FetchGateTests: XCTestCase {
         XCTAssertEqual(statistics.fetchRequests, 127)
         XCTAssertEqual(statistics.listOffsetsRequests, 4)
     }
+
+    // MARK: - Busy pacing
+
+    private func pacedGate() -> FetchGate {
+        FetchGate(
+            idleAfter: .milliseconds(20), probeInterval: .milliseconds(10), maxInFlight: 100, busyPace: .milliseconds(2),
+            now: start)
+    }
+
+    func testARoundThatBroughtRecordsEndsOnceTheQueueIsEmptyAndResumesAfterThePace() {
+        var gate = pacedGate()
+        // Nothing arrived yet this round: an empty queue is no reason to pause.
+        XCTAssertEqual(gate.next(inFlight: 0, queueEmpty: true, now: start + .milliseconds(1)), .none)
+        gate.arrived(at: start + .milliseconds(1))
+        XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(1), ceiling: .seconds(1)), .zero, "only asks whether more is queued")
+        XCTAssertEqual(gate.next(inFlight: 1, queueEmpty: false, now: start + .milliseconds(1)), .none, "records still queued")
+        XCTAssertEqual(gate.next(inFlight: 1, queueEmpty: true, now: start + .milliseconds(1)), .pauseForPace)
+        XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(1), ceiling: .seconds(1)), .milliseconds(2))
+        XCTAssertEqual(gate.next(inFlight: 1, queueEmpty: true, now: start + .milliseconds(2)), .none)
+        XCTAssertEqual(gate.next(inFlight: 1, queueEmpty: true, now: start + .milliseconds(3)), .resumeFromPace)
+        XCTAssertEqual(gate.state, .fetching)
+        // The new round brought nothing yet: it fetches until records come or it goes idle.
+        XCTAssertEqual(gate.next(inFlight: 0, queueEmpty: true, now: start + .milliseconds(4)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, queueEmpty: true, now: start + .milliseconds(21)), .pauseForIdle)
+    }
+
+    func testBackPressureComesBeforePacing() {
+        var gate = pacedGate()
+        gate.arrived(at: start)
+        XCTAssertEqual(gate.next(inFlight: 100, queueEmpty: true, now: start), .pauseForBackPressure)
+    }
+
+    func testNoPacingWithoutIdlePausing() {
+        var gate = FetchGate(idleAfter: .zero, probeInterval: .milliseconds(10), maxInFlight: 100, busyPace: .milliseconds(2), now: start)
+        gate.arrived(at: start)
+        XCTAssertEqual(gate.next(inFlight: 1, queueEmpty: true, now: start), .none)
+        XCTAssertEqual(gate.state, .fetching)
+    }
 }

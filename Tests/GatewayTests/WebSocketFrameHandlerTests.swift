@@ -63,6 +63,28 @@ final class WebSocketFrameHandlerTests: XCTestCase {
         try await socket.waitForEvents(["opened", "message one", "message two", "rate limited three"])
     }
 
+    func testMessagesAreTakenInAtOnceOnlyWhenNothingOfTheSocketsWaitsBeforeThem() async throws {
+        let opening = Gate()
+        let socket = try await TestSocket(rate: 100, burst: 100, takesAtOnce: true, opening: opening)
+        // While the socket's opening runs, a message queues behind it.
+        try await socket.send(.text, "one")
+        opening.open()
+        try await socket.waitForEvents(["opened", "message one"])
+        // Once the queue is done, messages are taken in at once, in order.
+        var expected = ["opened", "message one"]
+        var tries = 0
+        while !expected.contains(where: { $0.hasSuffix("at once") }), tries < 50 {
+            tries += 1
+            try await socket.send(.text, "m\(tries)")
+            for _ in 0..<200 where socket.events.list.count < expected.count + 1 {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            expected = socket.events.list
+            XCTAssertTrue(expected.last?.hasPrefix("message m\(tries)") ?? false, "\(expected)")
+        }
+        XCTAssertTrue(expected.contains("message m\(tries) at once"), "\(expected)")
+    }
+
     func testADeliveryReportsWhetherItWasWritten() async throws {
         let socket = try await TestSocket()
         let message = ChatMessage.errorFrame(id: "m1", to: "alice", code: 400, reason: "test")
@@ -95,9 +117,12 @@ final class WebSocketFrameHandlerTests: XCTestCase {
 private struct TestSocket {
     let channel = NIOAsyncTestingChannel()
     let connection = ClientConnection(user: "alice", format: .text, wantsServerAcks: false)
-    let events = Events()
+    let events: Events
 
-    init(maxMessageBytes: Int = 1 << 16, rate: Int = 100, burst: Int = 100) async throws {
+    init(
+        maxMessageBytes: Int = 1 << 16, rate: Int = 100, burst: Int = 100, takesAtOnce: Bool = false, opening: Gate? = nil
+    ) async throws {
+        events = Events(takesAtOnce: takesAtOnce, opening: opening)
         let settings = WebSocketFrameHandler.Settings(maxMessageBytes: maxMessageBytes, rateLimitPerSecond: rate, rateLimitBurst: burst)
         let (channel, connection, actions) = (channel, connection, events.actions)
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8103))
@@ -139,12 +164,28 @@ private struct TestSocket {
 
 private final class Events: Sendable {
     private let recorded = Mutex<[String]>([])
+    /// Whether messages are taken in at once (on the loop) or left for the queued path.
+    let takesAtOnce: Bool
+    let opening: Gate?
+
+    init(takesAtOnce: Bool = false, opening: Gate? = nil) {
+        self.takesAtOnce = takesAtOnce
+        self.opening = opening
+    }
 
     var list: [String] { recorded.withLock { $0 } }
 
     var actions: SocketActions {
         SocketActions(
-            opened: { _ in self.append("opened") },
+            opened: { _ in
+                await self.opening?.wait()
+                self.append("opened")
+            },
+            receivedAtOnce: { bytes, _ in
+                guard self.takesAtOnce else { return false }
+                self.append("message \(String(decoding: bytes, as: UTF8.self)) at once")
+                return true
+            },
             received: { bytes, _ in self.append("message \(String(decoding: bytes, as: UTF8.self))") },
             rateLimited: { bytes, _ in self.append("rate limited \(String(decoding: bytes, as: UTF8.self))") },
             closed: { _ in self.append("closed") })
@@ -152,6 +193,30 @@ private final class Events: Sendable {
 
     private func append(_ event: String) {
         recorded.withLock { $0.append(event) }
+    }
+}
+
+/// Holds a task until the test opens it.
+private final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let isOpen = state.withLock { state in
+                if !state.open { state.waiting.append(continuation) }
+                return state.open
+            }
+            if isOpen { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiting = state.withLock { state in
+            state.open = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }
 
