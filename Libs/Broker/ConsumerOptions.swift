@@ -43,7 +43,7 @@ public struct ConsumerOptions: Sendable {
         alwaysFetchedTopics: Set<String> = [],
         idleFetchPause: Duration = .milliseconds(20),
         idleProbeInterval: Duration = .milliseconds(20),
-        busyFetchPace: Duration = .milliseconds(2),
+        busyFetchPace: Duration = .zero,
         statisticsInterval: Duration = .seconds(1)
     ) {
         self.maxInFlight = maxInFlight

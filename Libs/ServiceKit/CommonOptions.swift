@@ -47,8 +47,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "Milliseconds between an idle consumer's end-offset probes (half that in its first second of quiet): the longest a record waits to be noticed (env KAFKA_IDLE_PROBE_INTERVAL_MS).")
     public var kafkaIdleProbeIntervalMs: Int = EnvironmentDefault.int("KAFKA_IDLE_PROBE_INTERVAL_MS", 20)
 
-    @Option(help: "While busy, the least milliseconds between two fetch rounds of a consumer: once a round's records are handed out, fetching pauses for the rest of this time instead of asking again at once; 0 fetches without pause. Off with --kafka-idle-fetch-pause-ms 0 (env KAFKA_BUSY_FETCH_PACE_MS).")
-    public var kafkaBusyFetchPaceMs: Int = EnvironmentDefault.int("KAFKA_BUSY_FETCH_PACE_MS", 2)
+    @Option(help: "While busy, the least milliseconds between two fetch rounds of a consumer: once a round's records are handed out, fetching pauses for the rest of this time instead of asking again at once; 0 (the default) fetches without pause: measured here, pacing cut fetch requests 3-5x but made latency under load worse (Docs/BENCHMARKS.md). Off with --kafka-idle-fetch-pause-ms 0 (env KAFKA_BUSY_FETCH_PACE_MS).")
+    public var kafkaBusyFetchPaceMs: Int = EnvironmentDefault.int("KAFKA_BUSY_FETCH_PACE_MS", 0)
 
     @Option(help: "MongoDB connection string, TLS options included (env MONGO_URL).")
     public var mongoUrl: String = EnvironmentDefault.string("MONGO_URL", "mongodb://127.0.0.1:27017")
