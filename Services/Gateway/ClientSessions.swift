@@ -66,7 +66,7 @@ struct ClientSessions: Sendable {
             answer(intake.reject(rejection, user: connection.user), on: connection)
         case .success(let message):
             guard let outcome = intake.enqueueIfRoom(message, trackId: TrackId.make()) else { return false }
-            answer(outcome, for: message, on: connection)
+            answer(outcome, on: connection)
         }
         return true
     }
@@ -76,16 +76,16 @@ struct ClientSessions: Sendable {
         case .failure(let rejection):
             answer(intake.reject(rejection, user: connection.user), on: connection)
         case .success(let message):
-            answer(await intake.enqueue(message, trackId: TrackId.make()), for: message, on: connection)
+            answer(await intake.enqueue(message, trackId: TrackId.make()), on: connection)
         }
     }
 
-    private func answer(_ outcome: MessageIntake.Outcome, for message: ChatMessage? = nil, on connection: ClientConnection) {
+    private func answer(_ outcome: MessageIntake.Outcome, on connection: ClientConnection) {
         switch outcome {
         case .rejected(let errorFrame):
             if let errorFrame { connection.send(errorFrame) }
-        case .clientAck:
-            if let message { acks.acknowledged(message.id, by: connection.user) }
+        case .clientAck(let ack, _):
+            acks.acknowledged(ack.id, by: connection.user)
         case .accepted(let message, let receipt):
             // Acks are sent once the broker has the message; waiting for that off the
             // socket's queue keeps a connection's messages pipelined. The broker's report

@@ -14,7 +14,7 @@ struct MessageIntake: Sendable {
         /// Enqueued; the server ack may go out once `receipt` reports success.
         case accepted(ChatMessage, ProduceReceipt)
         /// A CLIENT_ACK, enqueued on `client-ack`; it never gets a server ack.
-        case clientAck(ProduceReceipt)
+        case clientAck(ChatMessage, ProduceReceipt)
         /// Refused: send this error frame instead of a server ack (nil: stay silent).
         case rejected(ChatMessage?)
     }
@@ -81,7 +81,7 @@ struct MessageIntake: Sendable {
     }
 
     private func outcome(of message: ChatMessage, _ receipt: ProduceReceipt) -> Outcome {
-        if message.type == .clientAck { return .clientAck(receipt) }
+        if message.type == .clientAck { return .clientAck(message, receipt) }
         accepted.increment()
         return .accepted(message, receipt)
     }

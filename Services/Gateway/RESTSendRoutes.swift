@@ -74,7 +74,7 @@ struct RESTSendRoutes: Sendable {
         for message in messages {
             switch await intake.enqueue(message, trackId: trackId) {
             case .accepted(let message, let receipt): pending.append((message, receipt))
-            case .clientAck(let receipt):
+            case .clientAck(_, let receipt):
                 awaitedAcks?.acknowledged(message.id, by: user)
                 pending.append((message, receipt))
             case .rejected: return APIResponse.error(APIError(.serviceUnavailable, "temporarily unable to accept messages"))
