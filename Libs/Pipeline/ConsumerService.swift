@@ -58,6 +58,7 @@ public struct ConsumerService: Service {
         let listOffsets = Counter(label: "broker_list_offsets_requests_total", dimensions: dimensions)
         let pauses = Counter(label: "broker_idle_pauses_total", dimensions: dimensions)
         let probes = Counter(label: "broker_idle_probes_total", dimensions: dimensions)
+        let pacedRounds = Counter(label: "broker_paced_rounds_total", dimensions: dimensions)
         let idle = Gauge(label: "broker_fetch_idle", dimensions: dimensions)
         var exported = FetchStatistics()
         while !Task.isCancelled {
@@ -66,6 +67,7 @@ public struct ConsumerService: Service {
             listOffsets.increment(by: max(0, now.listOffsetsRequests - exported.listOffsetsRequests))
             pauses.increment(by: max(0, now.idlePauses - exported.idlePauses))
             probes.increment(by: max(0, now.probes - exported.probes))
+            pacedRounds.increment(by: max(0, now.pacedRounds - exported.pacedRounds))
             idle.record(now.isIdle ? 1 : 0)
             exported = now
             try? await Task.sleep(for: .seconds(1))

@@ -77,21 +77,22 @@ public final class OutputResolver: Service, Sendable {
     public func run() async {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    let settled = state.withLock { state in
-                        guard state.finished, state.unsettled == 0 else {
-                            state.whenSettled = continuation
-                            return false
-                        }
-                        return true
-                    }
-                    if settled { continuation.resume() }
-                }
+                await untilFinishedAndSettled()
             } onCancel: { [self] in
                 finish()
             }
         } onGracefulShutdown: { [self] in
             finish()
+        }
+    }
+
+    private func untilFinishedAndSettled() async {
+        await withCheckedContinuation { continuation in
+            let settled = state.withLock { state in
+                if !(state.finished && state.unsettled == 0) { state.whenSettled = continuation }
+                return state.finished && state.unsettled == 0
+            }
+            if settled { continuation.resume() }
         }
     }
 
