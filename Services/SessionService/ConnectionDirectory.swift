@@ -128,25 +128,36 @@ final class ConnectionDirectory: Sendable {
     }
 
     /// The gateway at `gatewayInternalURL` refused a connection: its process is gone, and the
-    /// sockets it held with it. Removes every entry it recorded before now (a restart
-    /// at the same URL records new ones, which stay) from the database and the cache.
-    /// Returns how many were removed, or nil when another caller did it in the last
-    /// `goneGatewayInterval` (a dead gateway fails many deliveries at once).
-    func gatewayGone(_ gatewayInternalURL: String, now: Date = Date()) async throws -> Int? {
+    /// sockets it held with it. Removes every entry it recorded before `refusedAt` (a
+    /// restart at the same URL records new ones, which stay) from the database and the
+    /// cache, and returns a DISCONNECTED event for each, which the dead gateway could not
+    /// publish itself. Nil when another caller did it in the last `goneGatewayInterval`
+    /// (a dead gateway fails many deliveries at once).
+    func gatewayGone(_ gatewayInternalURL: String, refusedAt: Date = Date()) async throws -> [ConnectionState]? {
         let due = goneGateways.withLock { gone in
-            if let last = gone[gatewayInternalURL], now.timeIntervalSince(last) < Self.goneGatewayInterval { return false }
-            gone[gatewayInternalURL] = now
+            if let last = gone[gatewayInternalURL], refusedAt.timeIntervalSince(last) < Self.goneGatewayInterval { return false }
+            gone[gatewayInternalURL] = refusedAt
             return true
         }
         guard due else { return nil }
-        let before = Int64(now.timeIntervalSince1970 * 1000)
-        let removed = try await collection.deleteMany(["gatewayInternalURL": .string(gatewayInternalURL), "since": ["$lt": .int64(before)]])
+        let before = UInt64(refusedAt.timeIntervalSince1970 * 1000)
+        let entries = try await collection.find(
+            ["gatewayInternalURL": .string(gatewayInternalURL), "since": ["$lt": .int64(Int64(before))]],
+            as: ConnectionDirectoryEntry.self)
+        // By id, so an entry recorded between the find and here is not removed unannounced.
+        if !entries.isEmpty {
+            _ = try await collection.deleteMany(["_id": ["$in": .array(entries.map { .string($0._id) })]])
+        }
         cache.withLock { cache in
             for (user, cached) in cache where cached.gatewayInternalURLs.contains(gatewayInternalURL) {
                 cache[user] = Cached(gatewayInternalURLs: cached.gatewayInternalURLs.filter { $0 != gatewayInternalURL }, loadedAt: cached.loadedAt)
             }
         }
-        return removed
+        return entries.map { entry in
+            ConnectionState(
+                user: entry.user, state: .disconnected, gateway: entry.gateway, gatewayInternalURL: entry.gatewayInternalURL,
+                connectionId: entry._id, timestamp: before)
+        }
     }
 
     /// How often a gone gateway's entries are removed at most.

@@ -73,6 +73,7 @@ actor DeliveryCoordinator {
     private let lateAckCounter = Counter(label: "session_late_acks_total")
     private let repeatedCopyCounter = Counter(label: "session_stored_copies_already_acked_total")
     private let gatewaysGoneCounter = Counter(label: "session_gateways_gone_total")
+    private let disconnectsPublishedCounter = Counter(label: "session_gone_gateway_disconnects_published_total")
     let awaitingGauge = Gauge(label: "session_deliveries_awaiting_connection")
     let waitsEndedByEvent = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "event")])
     let waitsEndedByTimeout = Counter(label: "session_connection_waits_total", dimensions: [("ended_by", "timeout")])
@@ -164,10 +165,11 @@ actor DeliveryCoordinator {
         }
         var written = false
         for url in urls {
+            let pushedAt = Date()
             switch await gateways.send(entry.message.protobufData(), to: key.user, at: url) {
             case .answered(.written): written = true
             case .answered(.noConnection): directory.forget(url, of: key.user)
-            case .gatewayGone: await gatewayGone(url, log: log)
+            case .gatewayGone: await gatewayGone(url, refusedAt: pushedAt, log: log)
             case .answered(.error), .failed: break
             }
         }
@@ -195,15 +197,34 @@ actor DeliveryCoordinator {
 
     /// A gateway that died published no DISCONNECTED for its sockets: the directory
     /// forgets them all at once, so no delivery tries it again (a restarted gateway at
-    /// the same URL announces its new sockets with CONNECTED events).
-    private func gatewayGone(_ url: String, log: Logger) async {
+    /// the same URL announces its new sockets with CONNECTED events), and session-ms
+    /// publishes their DISCONNECTED events in its place, so persistence stops counting
+    /// those users as connected (a message stored for one then waits for their next
+    /// connect instead of being sent straight back out).
+    private func gatewayGone(_ url: String, refusedAt: Date, log: Logger) async {
+        let forgotten: [ConnectionState]
         do {
-            if let forgotten = try await directory.gatewayGone(url) {
-                gatewaysGoneCounter.increment()
-                log.warning("gateway refuses connections, forgot its sockets", metadata: ["gateway": "\(url)", "sockets": "\(forgotten)"])
-            }
+            guard let gone = try await directory.gatewayGone(url, refusedAt: refusedAt) else { return }
+            forgotten = gone
         } catch {
             log.warning("could not forget a gone gateway's sockets", metadata: ["gateway": "\(url)", "reason": "\(error)"])
+            return
+        }
+        gatewaysGoneCounter.increment()
+        log.warning("gateway refuses connections, forgot its sockets", metadata: ["gateway": "\(url)", "sockets": "\(forgotten.count)"])
+        var receipts: [ProduceReceipt] = []
+        for event in forgotten {
+            if let receipt = try? await producer.enqueue(event, topic: topics.userConnectionStateTopic, trackId: TrackId.make()) {
+                receipts.append(receipt)
+            }
+        }
+        var published = 0
+        for receipt in receipts where (try? await receipt.stored()) != nil { published += 1 }
+        disconnectsPublishedCounter.increment(by: published)
+        if published < forgotten.count {
+            log.warning(
+                "could not publish every DISCONNECTED of a gone gateway",
+                metadata: ["gateway": "\(url)", "published": "\(published)", "sockets": "\(forgotten.count)"])
         }
     }
 

@@ -58,7 +58,7 @@ import Testing
         }
     }
 
-    @Test func aGoneGatewaysSocketsAreForgottenButNotTheOnesItRecordedAfterwards() async throws {
+    @Test func aGoneGatewaysSocketsAreForgottenAndAnnouncedButNotTheOnesItRecordedAfterwards() async throws {
         try await withDirectory { directory, connections in
             let dead = "http://gateway-1:9000", alive = "http://gateway-2:9000"
             try await directory.apply(Self.event(.connected, "c1", user: "ann", gatewayInternalURL: dead))
@@ -70,11 +70,16 @@ import Testing
             restarted.timestamp = UInt64(goneAt.timeIntervalSince1970 * 1000) + 1
             try await directory.apply(restarted)
 
-            #expect(try await directory.gatewayGone(dead, now: goneAt) == 1)
+            let disconnected = try #require(try await directory.gatewayGone(dead, refusedAt: goneAt))
+            #expect(disconnected.map(\.connectionId) == ["c1"])
+            #expect(disconnected.first?.state == .disconnected)
+            #expect(disconnected.first?.user == "ann")
+            #expect(disconnected.first?.gatewayInternalURL == dead)
+            #expect(disconnected.first?.timestamp == UInt64(goneAt.timeIntervalSince1970 * 1000))
             #expect(try await directory.gatewayInternalURLs(of: "ann") == [alive], "the cache still lists the gone gateway")
             #expect(try await connections.count(["_id": "c1"]) == 0)
             #expect(try await connections.count(["_id": "c3"]) == 1, "a socket of the restarted gateway was removed")
-            #expect(try await directory.gatewayGone(dead, now: goneAt) == nil, "a second report within a second is not repeated")
+            #expect(try await directory.gatewayGone(dead, refusedAt: goneAt) == nil, "a second report within a second is not repeated")
         }
     }
 

@@ -36,8 +36,10 @@ final class CoordinatorHarness: Sendable {
 
     /// `sessionFlags`: SessionOptions flags on top of a 1 s ack timeout, 3 attempts, backoff 2.
     init(sessionFlags: [String] = []) async throws {
-        let names = try await makeTopics(["offline-message", "dead-letter"], partitions: 1)
-        topics = try TopicOptions.parse(["--offline-message-topic", names[0], "--dead-letter-topic", names[1]])
+        let names = try await makeTopics(["offline-message", "dead-letter", "user-connection-state"], partitions: 1)
+        topics = try TopicOptions.parse([
+            "--offline-message-topic", names[0], "--dead-letter-topic", names[1], "--user-connection-state-topic", names[2],
+        ])
         let options = try SessionOptions.parse(
             ["--ack-timeout-ms", "1000", "--max-delivery-attempts", "3", "--retry-backoff", "2"] + sessionFlags)
         let logger = TestStack.logger
@@ -46,7 +48,7 @@ final class CoordinatorHarness: Sendable {
         database = TestStack.uniqueName("coordinator-tests")
         directory = ConnectionDirectory(store: store, database: database)
         try await directory.createIndexes()
-        offline = try RecordCollector(topics: [topics.offlineMessageTopic])
+        offline = try RecordCollector(topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic])
         let resolved = self.resolved
         let resolve: @Sendable (ConsumedMessage) -> Void = { record in
             resolved.names.withLock { _ = $0.insert(Self.name(of: record)) }
@@ -112,6 +114,11 @@ final class CoordinatorHarness: Sendable {
     /// The next `count` records handed to `offline-message`.
     func offlineRecords(_ count: Int) async throws -> [ConsumedMessage] {
         try await offline.wait(for: count, on: topics.offlineMessageTopic)
+    }
+
+    /// The next `count` connection events session-ms published itself (for a gone gateway).
+    func publishedConnectionEvents(_ count: Int) async throws -> [ConnectionState] {
+        try await offline.wait(for: count, on: topics.userConnectionStateTopic).map { try ConnectionState(protobuf: $0.value) }
     }
 
     /// Records handed to `offline-message` so far, without waiting.

@@ -85,13 +85,18 @@ import TestSupport
         }
     }
 
-    @Test func aGatewayThatRefusesIsForgottenAndItsMessageStored() async throws {
+    @Test func aGatewayThatRefusesIsForgottenItsSocketsAnnouncedClosedAndItsMessageStored() async throws {
         try await withConnectedBob { harness in
             harness.gateway.answer(.gatewayGone, at: Self.gateway1)
             await harness.coordinator.handle(harness.message("m1", to: "bob"))
             _ = try await harness.offlineRecords(1)
             harness.directory.invalidate("bob")
             #expect(try await harness.directory.gatewayInternalURLs(of: "bob").isEmpty, "the gone gateway's socket is still listed")
+            // The dead gateway could not say its socket closed; session-ms says it instead.
+            let announced = try await harness.publishedConnectionEvents(1)
+            #expect(announced.map(\.state) == [.disconnected])
+            #expect(announced.map(\.user) == ["bob"])
+            #expect(announced.map(\.connectionId) == ["c1"])
         }
     }
 
