@@ -9,17 +9,28 @@ public struct BrokerConfiguration: Sendable {
     public var security: BrokerSecurity
     /// Escape hatch for tuning that has no typed field; applied last.
     public var extraProperties: [String: String]
+    /// The operator's choice of producer batching delay (`linger.ms`); nil leaves each
+    /// producer the delay its service picked.
+    public var producerLingerMilliseconds: Int?
+    /// Sends each request at once (TCP_NODELAY) instead of letting Nagle's algorithm hold a
+    /// small request while an earlier one is unacknowledged; librdkafka keeps Nagle on by
+    /// default, and our requests are small and latency-bound.
+    public var noDelay: Bool
 
     public init(
         bootstrapServers: String,
         clientId: String,
         security: BrokerSecurity = .plaintext,
-        extraProperties: [String: String] = [:]
+        extraProperties: [String: String] = [:],
+        producerLingerMilliseconds: Int? = nil,
+        noDelay: Bool = true
     ) {
         self.bootstrapServers = bootstrapServers
         self.clientId = clientId
         self.security = security
         self.extraProperties = extraProperties
+        self.producerLingerMilliseconds = producerLingerMilliseconds
+        self.noDelay = noDelay
     }
 
     var commonProperties: [String: String] {
@@ -30,6 +41,7 @@ public struct BrokerConfiguration: Sendable {
             // librdkafka from guessing an old protocol.
             "api.version.request": "true",
             "socket.keepalive.enable": "true",
+            "socket.nagle.disable": noDelay ? "true" : "false",
         ]
         properties.merge(security.librdkafkaProperties) { _, new in new }
         return properties

@@ -12,12 +12,13 @@ public final class BrokerProducer: Sendable {
     /// Topic handles made by `prepare`, kept so librdkafka keeps their partitions ready.
     private let preparedTopics = Mutex<[OpaquePointer]>([])
 
-    /// - Parameter lingerMilliseconds: batching delay; 0 favours latency.
+    /// - Parameter lingerMilliseconds: batching delay; 0 favours latency. The
+    ///   configuration's `producerLingerMilliseconds`, when set, wins.
     public init(configuration: BrokerConfiguration, logger: Logger, lingerMilliseconds: Int = 1) throws {
         var properties = configuration.commonProperties
         properties["enable.idempotence"] = "true"
         properties["acks"] = "all"
-        properties["linger.ms"] = String(lingerMilliseconds)
+        properties["linger.ms"] = String(configuration.producerLingerMilliseconds ?? lingerMilliseconds)
         properties["message.timeout.ms"] = "30000"
         properties.merge(configuration.extraProperties) { _, new in new }
 

@@ -50,6 +50,12 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "While busy, the least milliseconds between two fetch rounds of a consumer: once a round's records are handed out, fetching pauses for the rest of this time instead of asking again at once; 0 (the default) fetches without pause: measured here, pacing cut fetch requests 3-5x but made latency under load worse (Docs/BENCHMARKS.md). Off with --kafka-idle-fetch-pause-ms 0 (env KAFKA_BUSY_FETCH_PACE_MS).")
     public var kafkaBusyFetchPaceMs: Int = EnvironmentDefault.int("KAFKA_BUSY_FETCH_PACE_MS", 0)
 
+    @Option(help: "Producer batching delay in milliseconds (librdkafka linger.ms) for every producer of the service; -1 (the default) keeps each service's own: 0 where a client waits on the record, 1 in the consumer services (env KAFKA_PRODUCER_LINGER_MS).")
+    public var kafkaProducerLingerMs: Int = EnvironmentDefault.int("KAFKA_PRODUCER_LINGER_MS", -1)
+
+    @Option(help: "Send broker requests without Nagle's delay (TCP_NODELAY, librdkafka socket.nagle.disable); true by default, false restores librdkafka's own default (env KAFKA_SOCKET_NODELAY).")
+    public var kafkaSocketNodelay: Bool = EnvironmentDefault.bool("KAFKA_SOCKET_NODELAY", true)
+
     @Option(help: "MongoDB connection string, TLS options included (env MONGO_URL).")
     public var mongoUrl: String = EnvironmentDefault.string("MONGO_URL", "mongodb://127.0.0.1:27017")
 
@@ -84,6 +90,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
         guard kafkaIdleFetchPauseMs >= 0, (2...10_000).contains(kafkaIdleProbeIntervalMs) else {
             throw ValidationError("--kafka-idle-fetch-pause-ms must be >= 0 and --kafka-idle-probe-interval-ms 2-10000")
         }
+        guard (-1...1000).contains(kafkaProducerLingerMs) else {
+            throw ValidationError("--kafka-producer-linger-ms must be -1 (each service's own) or 0-1000")
+        }
         guard (1...65535).contains(httpPort) else {
             throw ValidationError("--http-port must be between 1 and 65535")
         }
@@ -112,7 +121,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
                 caLocation: kafkaSslCaLocation.nilIfEmpty,
                 certificateLocation: kafkaSslCertificateLocation.nilIfEmpty,
                 keyLocation: kafkaSslKeyLocation.nilIfEmpty),
-            extraProperties: kafkaGroupInstanceId.isEmpty ? [:] : ["group.instance.id": kafkaGroupInstanceId])
+            extraProperties: kafkaGroupInstanceId.isEmpty ? [:] : ["group.instance.id": kafkaGroupInstanceId],
+            producerLingerMilliseconds: kafkaProducerLingerMs >= 0 ? kafkaProducerLingerMs : nil,
+            noDelay: kafkaSocketNodelay)
     }
 
     /// Consumer settings from these flags; `alwaysFetchedTopics` are never paused by
@@ -144,6 +155,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
             "logLevel": logLevel,
             "kafkaIdleFetchPauseMs": String(kafkaIdleFetchPauseMs),
             "kafkaIdleProbeIntervalMs": String(kafkaIdleProbeIntervalMs),
+            "kafkaProducerLingerMs": String(kafkaProducerLingerMs),
+            "kafkaSocketNodelay": String(kafkaSocketNodelay),
             "http": "\(httpHost):\(httpPort)",
         ]
     }
