@@ -40,27 +40,31 @@ public struct ConsumerPipeline: Sendable {
 
     /// A second consumer group in the same process (e.g. persistence's history), producing
     /// through `other`'s producer. `name` is the consumer's in `/ready` and its metrics,
-    /// distinct from the first's.
+    /// distinct from the first's. `busyFetchPace`, when given, replaces the service's
+    /// `--kafka-busy-fetch-pace-ms` for this consumer alone: a consumer nobody waits on
+    /// can fetch in larger, rarer rounds.
     public init(
         sharingProducerOf other: ConsumerPipeline, environment: ServiceEnvironment, topics: TopicOptions,
-        consuming: [String], name: String, consumerGroup: String
+        consuming: [String], name: String, consumerGroup: String, busyFetchPace: Duration? = nil
     ) throws {
         try self.init(
             environment: environment, topics: topics, producer: other.producer, producerService: nil,
-            consuming: consuming, alwaysFetched: [], name: name, consumerGroup: consumerGroup)
+            consuming: consuming, alwaysFetched: [], name: name, consumerGroup: consumerGroup, busyFetchPace: busyFetchPace)
     }
 
     private init(
         environment: ServiceEnvironment, topics: TopicOptions, producer: BrokerProducer, producerService: ProducerService?,
-        consuming: [String], alwaysFetched: Set<String>, name: String, consumerGroup: String
+        consuming: [String], alwaysFetched: Set<String>, name: String, consumerGroup: String, busyFetchPace: Duration? = nil
     ) throws {
         let common = environment.options
         logger = environment.logger
         self.producer = producer
         self.producerService = producerService
+        var options = common.consumerOptions(alwaysFetchedTopics: alwaysFetched)
+        if let busyFetchPace { options.busyFetchPace = busyFetchPace }
         consumer = try BrokerConsumer(
             configuration: common.brokerConfiguration, groupId: consumerGroup, topics: consuming, logger: logger,
-            options: common.consumerOptions(alwaysFetchedTopics: alwaysFetched))
+            options: options)
         outputs = OutputResolver(logger: logger, resolve: consumer.resolve)
         deadLetters = DeadLetters(
             producer: producer, topic: topics.deadLetterTopic, logger: logger, resolve: consumer.resolve)

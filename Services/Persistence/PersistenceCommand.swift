@@ -69,7 +69,8 @@ struct PersistenceCommand: AsyncParsableCommand {
     ) throws -> [any Service] {
         let historyPipeline = try ConsumerPipeline(
             sharingProducerOf: pipeline, environment: environment, topics: topics, consuming: [topics.sendMessageTopic],
-            name: "history-consumer", consumerGroup: common.consumerGroup + "-history")
+            name: "history-consumer", consumerGroup: common.consumerGroup + "-history",
+            busyFetchPace: .milliseconds(persistence.historyFetchPaceMs))
         let writer = HistoryWriter(store: store, logger: environment.logger, resolve: historyPipeline.resolve)
         let batches = Batches<ConsumedMessage, Void>(maxBatch: HistoryWriter.maxBatch, handle: { await writer.write($0) })
         return historyPipeline.services(workers: [batches], application: nil) { batches.enqueue($0) }

@@ -13,9 +13,20 @@ struct PersistenceOptions: ParsableArguments, Sendable {
             """)
     var historyRetentionDays: Int = EnvironmentDefault.int("HISTORY_RETENTION_DAYS", 0)
 
+    @Option(
+        help: """
+            While the history's consumer is busy, the least milliseconds between two of its fetch \
+            rounds: nobody waits on the history, and against a broker that answers empty fetches \
+            at once (the local one) fetching without pause costs the broker, this process and, \
+            through many small writes, the database; 0 fetches as the other consumers do. \
+            Needs idle pausing (--kafka-idle-fetch-pause-ms > 0) (env HISTORY_FETCH_PACE_MS).
+            """)
+    var historyFetchPaceMs: Int = EnvironmentDefault.int("HISTORY_FETCH_PACE_MS", 100)
+
     mutating func validate() throws {
         guard offlineRetentionDays >= 1 else { throw ValidationError("--offline-retention-days must be at least 1") }
         guard historyRetentionDays >= 0 else { throw ValidationError("--history-retention-days must not be negative") }
+        guard (0...10_000).contains(historyFetchPaceMs) else { throw ValidationError("--history-fetch-pace-ms must be 0-10000") }
     }
 
     var keepsHistory: Bool { historyRetentionDays > 0 }
