@@ -23,6 +23,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     /// Partitions this member paused (idle or back-pressure) and has not resumed.
     private var pausedPartitions: Set<TopicPartition> = []
     private var fetchStatistics = FetchStatistics()  // guarded by `condition`
+    private let backgroundWakeUps = BackgroundWakeUps()
 
     private let options: ConsumerOptions
     private let output: AsyncStream<ConsumedMessage>.Continuation
@@ -123,6 +124,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         let deadline = condition.withLock { Date().addingTimeInterval(drainTimeout.timeInterval) }
         drain(rk, control, until: deadline)
         commit(rk, watermarksDue(in: nil), synchronously: true)
+        backgroundWakeUps.waitUntilIdle()
         // Leaving the group runs the revoke callback (nothing left in flight by now).
         rd_kafka_consumer_close(rk)
         handle.destroy()
@@ -176,7 +178,8 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             pause(assignment, control)
             condition.withLock { fetchStatistics.pacedRounds += 1 }
         case .resumeFromPace:
-            resume(assignment, control)
+            // Every few milliseconds while busy: the wake-up must not hold the poll thread.
+            resume(assignment, control, wakeInBackground: true)
         case .probe:
             condition.withLock { fetchStatistics.probes += 1 }
             let assigned = assignment
@@ -196,11 +199,13 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     }
 
     /// Resumes what this member paused among `partitions`, and wakes the fetcher.
-    private func resume(_ partitions: Set<TopicPartition>, _ control: FetchControl) {
+    private func resume(_ partitions: Set<TopicPartition>, _ control: FetchControl, wakeInBackground: Bool = false) {
         let resumed = partitions.intersection(pausedPartitions)
         guard !resumed.isEmpty, control.setPaused(resumed, false) else { return }
         pausedPartitions.subtract(resumed)
-        control.wakeFetcher(for: resumed, at: condition.withLock { watermarks.nextOffsets })
+        control.wakeFetcher(
+            for: resumed, at: condition.withLock { watermarks.nextOffsets },
+            background: wakeInBackground ? backgroundWakeUps : nil)
     }
 
     /// On the way out of the assignment, a partition must not stay paused: librdkafka

@@ -2,7 +2,7 @@ import CRdKafka
 
 /// The librdkafka calls that pause, resume and probe a consumer's partitions. Every call
 /// here blocks (the queries wait for a broker answer), so only the poll thread uses it.
-struct FetchControl {
+struct FetchControl: @unchecked Sendable {
     let rk: OpaquePointer
     /// How long a probe waits for the broker before it gives up (and fetching resumes).
     var queryTimeoutMilliseconds: Int32 = 2000
@@ -26,7 +26,12 @@ struct FetchControl {
     /// sought to exactly that offset, which also keeps fetching from starting over at the
     /// last pause position. For the others a ListOffsets request, harmless, wakes their
     /// brokers.
-    func wakeFetcher(for partitions: some Collection<TopicPartition>, at nextOffsets: [TopicPartition: Int64]) {
+    /// With `background`, the ListOffsets request goes out from another thread and the
+    /// call does not wait for its answer.
+    func wakeFetcher(
+        for partitions: some Collection<TopicPartition>, at nextOffsets: [TopicPartition: Int64],
+        background: BackgroundWakeUps? = nil
+    ) {
         let sought = partitions.filter { nextOffsets[$0] != nil }
         if !sought.isEmpty {
             let list = rd_kafka_topic_partition_list_new(Int32(sought.count))!
@@ -38,7 +43,13 @@ struct FetchControl {
             if let error = rd_kafka_seek_partitions(rk, list, 0) { rd_kafka_error_destroy(error) }
         }
         let unsought = partitions.filter { nextOffsets[$0] == nil }
-        if !unsought.isEmpty { _ = endOffsets(of: unsought) }
+        guard !unsought.isEmpty else { return }
+        if let background {
+            let control = self
+            background.send { _ = control.endOffsets(of: unsought) }
+        } else {
+            _ = endOffsets(of: unsought)
+        }
     }
 
     /// Each partition's end offset (the offset the next record will get), in one
