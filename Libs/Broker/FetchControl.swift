@@ -1,7 +1,9 @@
 import CRdKafka
 
 /// The librdkafka calls that pause, resume and probe a consumer's partitions. Every call
-/// here blocks (the queries wait for a broker answer), so only the poll thread uses it.
+/// here blocks (the queries wait for a broker answer), so only the poll thread uses it,
+/// but for the wake-up queries it hands to `BackgroundWakeUps`: those only read, and
+/// librdkafka's handle is thread-safe, hence the unchecked Sendable.
 struct FetchControl: @unchecked Sendable {
     let rk: OpaquePointer
     /// How long a probe waits for the broker before it gives up (and fetching resumes).
