@@ -3,14 +3,15 @@ import Broker
 import Logging
 import ServiceKit
 
-/// Operator tasks that run once: `vartalap-admin create-topics` creates every topic of
-/// FLOWS.md with its partition count (auto-created topics would get one partition).
+/// Operator tasks: `vartalap-admin create-topics` creates every topic of FLOWS.md with its
+/// partition count (auto-created topics would get one partition); `purge-consumed` keeps
+/// the local broker's memory down to what consumers still have to read.
 @main
 struct VartalapAdmin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vartalap-admin",
-        abstract: "One-off operator tasks for a Vartalap deployment.",
-        subcommands: [CreateTopics.self])
+        abstract: "Operator tasks for a Vartalap deployment.",
+        subcommands: [CreateTopics.self, PurgeConsumed.self])
 }
 
 struct CreateTopics: AsyncParsableCommand {
