@@ -15,11 +15,9 @@ final class BrokerPurgeTests: XCTestCase {
         defer { admin.close() }
         let before = try Self.nextOffsets(admin)
 
-        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
-        let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
-        let sender = try await ChatClient.connect(alice, key: aliceKey)
-        let recipient = try await ChatClient.connect(bob, key: bobKey)
+        let (sender, recipient) = try await ChatClient.connectedPair()
         defer { sender.close(); recipient.close() }
+        let bob = recipient.user
         let count = 40
         for index in 0..<count { sender.sendMessage(to: bob, id: "purged-\(index)", text: "message \(index)") }
         _ = try await recipient.waitForMessages(count)

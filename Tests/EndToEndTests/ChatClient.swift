@@ -29,6 +29,16 @@ final class ChatClient: Sendable {
         self.outgoing = outgoing
     }
 
+    /// Two fresh users, logged in and connected through nginx: a one-to-one test's sender
+    /// and recipient (`recipient.user` is whom the sender writes to).
+    static func connectedPair() async throws -> (sender: ChatClient, recipient: ChatClient) {
+        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
+        let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
+        let sender = try await connect(alice, key: aliceKey)
+        let recipient = try await connect(bob, key: bobKey)
+        return (sender, recipient)
+    }
+
     /// Opens a socket, through nginx unless `url` names another endpoint; throws when the
     /// upgrade is refused (e.g. 401).
     static func connect(

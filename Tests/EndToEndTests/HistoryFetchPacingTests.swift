@@ -12,11 +12,9 @@ final class HistoryFetchPacingTests: XCTestCase {
     private static let busyFetchesPerSecondLimit = 80.0
 
     func testTheHistoryConsumerFetchesInPacedRoundsWhileMessagesFlow() async throws {
-        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
-        let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
-        let sender = try await ChatClient.connect(alice, key: aliceKey)
-        let recipient = try await ChatClient.connect(bob, key: bobKey)
+        let (sender, recipient) = try await ChatClient.connectedPair()
         defer { sender.close(); recipient.close() }
+        let bob = recipient.user
 
         let fetchesBefore = try await Self.metric("broker_fetch_requests_total")
         let roundsBefore = try await Self.metric("broker_paced_rounds_total")

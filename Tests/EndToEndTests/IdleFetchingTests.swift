@@ -36,11 +36,9 @@ final class IdleFetchingTests: XCTestCase {
     }
 
     func testAMessageAfterAQuietSpellArrivesAtOnce() async throws {
-        let alice = TestStack.uniqueName("alice"), bob = TestStack.uniqueName("bob")
-        let aliceKey = try await TestStack.login(alice), bobKey = try await TestStack.login(bob)
-        let sender = try await ChatClient.connect(alice, key: aliceKey)
-        let recipient = try await ChatClient.connect(bob, key: bobKey)
+        let (sender, recipient) = try await ChatClient.connectedPair()
         defer { sender.close(); recipient.close() }
+        let bob = recipient.user
 
         var latencies: [Duration] = []
         for round in 0..<5 {
