@@ -7,17 +7,14 @@ import Logging
 /// and the cooperative pool (the purger runs them on a thread of its own).
 public final class ConsumerGroupAdmin: Sendable {
     private let handle: KafkaHandle
+    /// librdkafka calls back into it (logs, errors) for as long as the handle lives.
     private let context: KafkaClientContext
     private let timeoutMilliseconds: Int32
 
     public init(configuration: BrokerConfiguration, logger: Logger, timeout: Duration = .seconds(10)) throws {
-        var properties = configuration.commonProperties
-        properties.merge(configuration.extraProperties) { _, new in new }
-        let conf = try KafkaConfig.make(properties)
-        context = KafkaClientContext(logger: logger)
-        attach(context, to: conf)
-        KafkaConfig.routeLogs(conf)
-        handle = KafkaHandle(try makeKafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf))
+        let client = try makeAdminClient(configuration, logger)
+        handle = KafkaHandle(client.handle)
+        context = client.context
         timeoutMilliseconds = timeout.timeoutMilliseconds
     }
 
@@ -29,9 +26,11 @@ public final class ConsumerGroupAdmin: Sendable {
         guard !listed.isEmpty else { return [] }
         let assignments = try describe(listed.map(\.id))
         return try listed.map { group in
-            ConsumerGroupView(
-                id: group.id, state: assignments[group.id]?.state ?? group.state,
-                committed: try committedOffsets(of: group.id),
+            let state = assignments[group.id]?.state ?? group.state
+            // A dead group has no offsets left to ask for.
+            return ConsumerGroupView(
+                id: group.id, state: state,
+                committed: state == .dead ? [:] : try committedOffsets(of: group.id),
                 assigned: assignments[group.id]?.partitions ?? [])
         }
     }
@@ -158,29 +157,12 @@ public final class ConsumerGroupAdmin: Sendable {
         }
     }
 
-    /// Sends one admin request on a queue of its own and reads its answer.
     private func adminRequest<T>(
         _ operation: rd_kafka_admin_op_t, _ what: String,
         send: (OpaquePointer, OpaquePointer?, OpaquePointer?) -> Void,
         read: (OpaquePointer) throws -> T
     ) throws -> T {
-        let rk = handle.pointer
-        let queue = rd_kafka_queue_new(rk)
-        defer { rd_kafka_queue_destroy(queue) }
-        let options = rd_kafka_AdminOptions_new(rk, operation)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        var errorText = [CChar](repeating: 0, count: 512)
-        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, &errorText, errorText.count)
-        send(rk, options, queue)
-        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1000) else {
-            throw BrokerError(.admin, "\(what) timed out")
-        }
-        defer { rd_kafka_event_destroy(event) }
-        let code = rd_kafka_event_error(event)
-        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw BrokerError(.admin, "\(what): \(String(cString: rd_kafka_event_error_string(event)))", code: code.rawValue)
-        }
-        return try read(event)
+        try Broker.adminRequest(on: handle.pointer, operation, what, timeoutMilliseconds: timeoutMilliseconds, send: send, read: read)
     }
 
     private static func partitions(of list: UnsafePointer<rd_kafka_topic_partition_list_t>) -> [(partition: TopicPartition, offset: Int64, error: rd_kafka_resp_err_t)] {

@@ -21,10 +21,10 @@ public enum PurgePlan {
         for (topic, groupsOfTopic) in readers {
             let partitions = Set(groupsOfTopic.flatMap { $0.committed.keys }.filter { $0.topic == topic })
             for partition in partitions {
-                let commits = groupsOfTopic.map { $0.committed[partition] }
-                guard commits.allSatisfy({ $0 != nil }) else { continue }
-                let lowest = commits.compactMap { $0 }.min() ?? 0
-                if lowest > 0 { plan[partition] = lowest }
+                let commits = groupsOfTopic.compactMap { $0.committed[partition] }
+                // Every reader must have committed here, and past the first record.
+                guard commits.count == groupsOfTopic.count, let lowest = commits.min(), lowest > 0 else { continue }
+                plan[partition] = lowest
             }
         }
         return plan

@@ -68,24 +68,23 @@ public struct TopicAdmin: Sendable {
             }
             newTopics.append(newTopic)
         }
-        let queue = rd_kafka_queue_new(rk)
-        defer { rd_kafka_queue_destroy(queue) }
-        let options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, &errorText, errorText.count)
-        newTopics.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_CreateTopics(rk, buffer.baseAddress, buffer.count, options, queue)
+        try adminRequest(on: rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, "create topics", timeoutMilliseconds: timeoutMilliseconds) { rk, options, queue in
+            // How long the broker may take to create them, beside the request's own timeout.
+            _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, &errorText, errorText.count)
+            newTopics.withUnsafeMutableBufferPointer { buffer in
+                rd_kafka_CreateTopics(rk, buffer.baseAddress, buffer.count, options, queue)
+            }
+        } read: { event in
+            guard let result = rd_kafka_event_CreateTopics_result(event) else {
+                throw BrokerError(.admin, "unexpected admin event")
+            }
+            try Self.throwFirstFailure(in: result)
         }
-        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1000) else {
-            throw BrokerError(.admin, "create topics timed out")
-        }
-        defer { rd_kafka_event_destroy(event) }
-        if rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw BrokerError(.admin, String(cString: rd_kafka_event_error_string(event)), code: rd_kafka_event_error(event).rawValue)
-        }
-        guard let result = rd_kafka_event_CreateTopics_result(event) else {
-            throw BrokerError(.admin, "unexpected admin event")
-        }
+    }
+
+    /// Throws for the first topic librdkafka reports as not created (one that exists
+    /// already counts as created).
+    private static func throwFirstFailure(in result: OpaquePointer) throws {
         var count = 0
         guard let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return }
         for index in 0..<count {
@@ -99,18 +98,12 @@ public struct TopicAdmin: Sendable {
     }
 }
 
-/// Admin calls need a client handle; a short-lived producer handle serves.
+/// Admin calls need a client handle; a short-lived one serves these.
 private func withAdminHandle<T>(_ configuration: BrokerConfiguration, _ logger: Logger, _ body: (OpaquePointer) throws -> T) throws -> T {
-    var properties = configuration.commonProperties
-    properties.merge(configuration.extraProperties) { _, new in new }
-    let conf = try KafkaConfig.make(properties)
-    let context = KafkaClientContext(logger: logger)
-    attach(context, to: conf)
-    KafkaConfig.routeLogs(conf)
-    let handle = try makeKafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf)
+    let client = try makeAdminClient(configuration, logger)
     defer {
-        rd_kafka_destroy(handle)
-        withExtendedLifetime(context) {}
+        rd_kafka_destroy(client.handle)
+        withExtendedLifetime(client.context) {}
     }
-    return try body(handle)
+    return try body(client.handle)
 }
