@@ -24,6 +24,9 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     private var pausedPartitions: Set<TopicPartition> = []
     private var fetchStatistics = FetchStatistics()  // guarded by `condition`
     private let backgroundWakeUps = BackgroundWakeUps()
+    /// Installed on the client's configuration when the options ask for it; kept here
+    /// because librdkafka's broker threads call into it for as long as the client lives.
+    let emptyFetchBackoff: EmptyFetchBackoff?
 
     private let options: ConsumerOptions
     private let output: AsyncStream<ConsumedMessage>.Continuation
@@ -31,6 +34,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     init(logger: Logger, options: ConsumerOptions, output: AsyncStream<ConsumedMessage>.Continuation) {
         self.options = options
         self.output = output
+        self.emptyFetchBackoff = options.emptyFetchBackoff > .zero ? EmptyFetchBackoff(backoff: options.emptyFetchBackoff) : nil
         super.init(logger: logger)
     }
 
@@ -39,7 +43,9 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
     }
 
     var statistics: FetchStatistics {
-        condition.withLock { fetchStatistics }
+        var statistics = condition.withLock { fetchStatistics }
+        statistics.emptyFetchWaits = emptyFetchBackoff?.waitCount ?? 0
+        return statistics
     }
 
     /// librdkafka's statistics callback (served on the poll thread).

@@ -28,6 +28,10 @@ public struct ConsumerOptions: Sendable {
     /// handed out, and fetching pauses for the rest of this time instead of asking a
     /// broker that answers at once, and empty, again and again (FetchGate).
     public var busyFetchPace: Duration
+    /// How long librdkafka's fetcher waits after an empty fetch answer before it asks again
+    /// (zero: at once, librdkafka's own behaviour). For a broker that answers empty
+    /// fetches at once; one that holds them (Apache Kafka) needs none (EmptyFetchBackoff).
+    public var emptyFetchBackoff: Duration
     /// How often librdkafka reports its statistics (request counts); zero turns them off.
     public var statisticsInterval: Duration
 
@@ -44,6 +48,7 @@ public struct ConsumerOptions: Sendable {
         idleFetchPause: Duration = .milliseconds(20),
         idleProbeInterval: Duration = .milliseconds(20),
         busyFetchPace: Duration = .zero,
+        emptyFetchBackoff: Duration = .milliseconds(1),
         statisticsInterval: Duration = .seconds(1)
     ) {
         self.maxInFlight = maxInFlight
@@ -58,6 +63,7 @@ public struct ConsumerOptions: Sendable {
         self.idleFetchPause = idleFetchPause
         self.idleProbeInterval = idleProbeInterval
         self.busyFetchPace = busyFetchPace
+        self.emptyFetchBackoff = emptyFetchBackoff
         self.statisticsInterval = statisticsInterval
     }
 

@@ -10,6 +10,12 @@ extension Duration {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
+    /// Whole microseconds, rounded down.
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+
     /// `milliseconds` for librdkafka's `int` timeout parameters: never negative, clamped to `Int32`.
     var timeoutMilliseconds: Int32 {
         Int32(clamping: max(0, milliseconds))

@@ -13,6 +13,8 @@ public struct FetchStatistics: Sendable, Equatable {
     public var probes = 0
     /// Fetch rounds ended by busy pacing (a pause until the next round).
     public var pacedRounds = 0
+    /// Empty fetch answers after which the fetcher waited (EmptyFetchBackoff).
+    public var emptyFetchWaits = 0
     /// Fetching is paused because nothing arrived (it resumes when a probe finds records).
     public var isIdle = false
 

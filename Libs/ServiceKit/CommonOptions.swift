@@ -50,6 +50,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "While busy, the least milliseconds between two fetch rounds of a consumer: once a round's records are handed out, fetching pauses for the rest of this time instead of asking again at once; 0 (the default) fetches without pause: measured here, pacing cut fetch requests 3-5x but made latency under load worse (Docs/BENCHMARKS.md). Off with --kafka-idle-fetch-pause-ms 0 (env KAFKA_BUSY_FETCH_PACE_MS).")
     public var kafkaBusyFetchPaceMs: Int = EnvironmentDefault.int("KAFKA_BUSY_FETCH_PACE_MS", 0)
 
+    @Option(help: "Milliseconds a consumer's fetcher waits after an empty fetch answer before it asks again; 0 asks at once (librdkafka's own behaviour). For brokers that answer empty fetches at once (the local one): without it every busy consumer loops on empty answers between records (Docs/BENCHMARKS.md). Apache Kafka holds empty fetches, so 0 suits it (env KAFKA_EMPTY_FETCH_BACKOFF_MS).")
+    public var kafkaEmptyFetchBackoffMs: Int = EnvironmentDefault.int("KAFKA_EMPTY_FETCH_BACKOFF_MS", 1)
+
     @Option(help: "Producer batching delay in milliseconds (librdkafka linger.ms) for every producer of the service; -1 (the default) keeps each service's own: 0 where a client waits on the record, 1 in the consumer services (env KAFKA_PRODUCER_LINGER_MS).")
     public var kafkaProducerLingerMs: Int = EnvironmentDefault.int("KAFKA_PRODUCER_LINGER_MS", -1)
 
@@ -89,6 +92,10 @@ public struct CommonOptions: ParsableArguments, Sendable {
         }
         guard kafkaIdleFetchPauseMs >= 0, (2...10_000).contains(kafkaIdleProbeIntervalMs) else {
             throw ValidationError("--kafka-idle-fetch-pause-ms must be >= 0 and --kafka-idle-probe-interval-ms 2-10000")
+        }
+        guard (0...50).contains(kafkaEmptyFetchBackoffMs) else {
+            // The wait holds librdkafka's broker thread; longer ones belong to idle pausing.
+            throw ValidationError("--kafka-empty-fetch-backoff-ms must be 0-50")
         }
         guard (-1...1000).contains(kafkaProducerLingerMs) else {
             throw ValidationError("--kafka-producer-linger-ms must be -1 (each service's own) or 0-1000")
@@ -133,7 +140,8 @@ public struct CommonOptions: ParsableArguments, Sendable {
             alwaysFetchedTopics: alwaysFetchedTopics,
             idleFetchPause: .milliseconds(kafkaIdleFetchPauseMs),
             idleProbeInterval: .milliseconds(kafkaIdleProbeIntervalMs),
-            busyFetchPace: .milliseconds(kafkaBusyFetchPaceMs))
+            busyFetchPace: .milliseconds(kafkaBusyFetchPaceMs),
+            emptyFetchBackoff: .milliseconds(kafkaEmptyFetchBackoffMs))
     }
 
     public var consumerGroup: String { kafkaConsumerGroup.isEmpty ? appName : kafkaConsumerGroup }
@@ -155,6 +163,7 @@ public struct CommonOptions: ParsableArguments, Sendable {
             "logLevel": logLevel,
             "kafkaIdleFetchPauseMs": String(kafkaIdleFetchPauseMs),
             "kafkaIdleProbeIntervalMs": String(kafkaIdleProbeIntervalMs),
+            "kafkaEmptyFetchBackoffMs": String(kafkaEmptyFetchBackoffMs),
             "kafkaProducerLingerMs": String(kafkaProducerLingerMs),
             "kafkaSocketNodelay": String(kafkaSocketNodelay),
             "http": "\(httpHost):\(httpPort)",
