@@ -59,6 +59,7 @@ public struct ConsumerService: Service {
         let pauses = Counter(label: "broker_idle_pauses_total", dimensions: dimensions)
         let probes = Counter(label: "broker_idle_probes_total", dimensions: dimensions)
         let pacedRounds = Counter(label: "broker_paced_rounds_total", dimensions: dimensions)
+        let emptyWaits = Counter(label: "broker_empty_fetch_waits_total", dimensions: dimensions)
         let idle = Gauge(label: "broker_fetch_idle", dimensions: dimensions)
         var exported = FetchStatistics()
         while !Task.isCancelled {
@@ -68,6 +69,7 @@ public struct ConsumerService: Service {
             pauses.increment(by: max(0, now.idlePauses - exported.idlePauses))
             probes.increment(by: max(0, now.probes - exported.probes))
             pacedRounds.increment(by: max(0, now.pacedRounds - exported.pacedRounds))
+            emptyWaits.increment(by: max(0, now.emptyFetchWaits - exported.emptyFetchWaits))
             idle.record(now.isIdle ? 1 : 0)
             exported = now
             try? await Task.sleep(for: .seconds(1))
