@@ -59,6 +59,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "Send broker requests without Nagle's delay (TCP_NODELAY, librdkafka socket.nagle.disable); true by default, false restores librdkafka's own default (env KAFKA_SOCKET_NODELAY).")
     public var kafkaSocketNodelay: Bool = EnvironmentDefault.bool("KAFKA_SOCKET_NODELAY", true)
 
+    @Option(help: "Run the process's Swift tasks on the event loops (SwiftNIO's singleton group) instead of on a thread pool of their own, so a task that a socket read starts, and the write it ends with, need no hand-off between threads; true by default, false keeps Swift's own pool (env TASKS_ON_EVENT_LOOPS).")
+    public var tasksOnEventLoops: Bool = EnvironmentDefault.bool("TASKS_ON_EVENT_LOOPS", true)
+
     @Option(help: "MongoDB connection string, TLS options included (env MONGO_URL).")
     public var mongoUrl: String = EnvironmentDefault.string("MONGO_URL", "mongodb://127.0.0.1:27017")
 
@@ -166,6 +169,7 @@ public struct CommonOptions: ParsableArguments, Sendable {
             "kafkaEmptyFetchBackoffMs": String(kafkaEmptyFetchBackoffMs),
             "kafkaProducerLingerMs": String(kafkaProducerLingerMs),
             "kafkaSocketNodelay": String(kafkaSocketNodelay),
+            "tasksOnEventLoops": String(tasksOnEventLoops),
             "http": "\(httpHost):\(httpPort)",
         ]
     }

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
 
@@ -30,6 +32,7 @@ public struct ServiceEnvironment: Sendable {
             FileHandle.standardOutput.write(data + Data("\nconfiguration ok\n".utf8))
             exit(0)
         }
+        let tasksOnEventLoops = options.tasksOnEventLoops && NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let level = options.level
         let service = options.appName
         LoggingSystem.bootstrap { label in
@@ -40,6 +43,9 @@ public struct ServiceEnvironment: Sendable {
         var logger = Logger(label: service)
         logger.logLevel = level
         logger.info("starting", metadata: options.redactedSummary.mapValues { .string($0) }.merging(extraSummary.mapValues { .string($0) }) { _, new in new })
+        if options.tasksOnEventLoops, !tasksOnEventLoops {
+            logger.warning("Swift tasks stay on their own thread pool: the event loops could not take it over")
+        }
         return ServiceEnvironment(options: options, logger: logger, registry: registry)
     }
 
