@@ -26,19 +26,22 @@ final class ConsumerGroupTests: XCTestCase {
             try await producer.send(topic: topic, key: "user-\(index)", value: Data("before-\(index)".utf8))
         }
         try await eventually("both members to receive their share") {
-            firstCollector.count + secondCollector.count == 40
+            Set((firstCollector.records + secondCollector.records).map { String(decoding: $0.value, as: UTF8.self) }).count == 40
         }
         XCTAssertGreaterThan(firstCollector.count, 0)
         XCTAssertGreaterThan(secondCollector.count, 0)
 
         await second.close()
         try await eventually("the first member to take the partitions back") { first.assignment.count == 4 }
-        let before = firstCollector.count
         for index in 0..<40 {
             try await producer.send(topic: topic, key: "user-\(index)", value: Data("after-\(index)".utf8))
         }
         await producer.close()
-        try await eventually("the remaining member to receive everything") { firstCollector.count == before + 40 }
+        // Distinct values: a commit refused during the rebalance (the local broker moves the
+        // generation on early) makes the new owner read some records again, as at-least-once allows.
+        try await eventually("the remaining member to receive everything") {
+            Set(firstCollector.records.map { String(decoding: $0.value, as: UTF8.self) }.filter { $0.hasPrefix("after") }).count == 40
+        }
         await first.close()
         XCTAssertEqual(secondCollector.records.filter { String(decoding: $0.value, as: UTF8.self).hasPrefix("after") }.count, 0)
     }

@@ -182,12 +182,17 @@ private final class TrafficRun: Sendable {
     struct Outcome: CustomStringConvertible {
         let serverAcked: Int
         let duplicates: Int
+        /// Of the duplicates, group messages (fanned out by group-router) and the most
+        /// copies any one recipient got of one message: which stage redelivered.
+        let groupDuplicates: Int
+        let mostCopies: Int
         /// One-to-one messages that arrived before an earlier one from the same sender
         /// (first copies only): redelivery from storage after a failover can overtake.
         let outOfOrder: Int
         let longestStall: Duration
         var description: String {
-            "\(serverAcked) messages server-acked, all delivered; \(duplicates) duplicates (same id); "
+            "\(serverAcked) messages server-acked, all delivered; \(duplicates) duplicates (same id; "
+                + "\(groupDuplicates) of group messages, at most \(mostCopies) copies of one); "
                 + "\(outOfOrder) one-to-one messages out of order; longest stall \(longestStall)"
         }
     }
@@ -306,7 +311,13 @@ private final class TrafficRun: Sendable {
             throw NotDeliveredToAConnectedRecipient(missing: late, cameOnReconnect: late.filter { !still.contains($0) })
         }
         let serverAcked = senders.reduce(groupSender.serverAcked.count) { $0 + $1.serverAcked.count }
-        return Outcome(serverAcked: serverAcked, duplicates: duplicates, outOfOrder: outOfOrder, longestStall: watch.longest)
+        let copies = (recipients + members).flatMap { user in
+            Dictionary(grouping: user.received, by: { $0 }).map { (id: $0.key, count: $0.value.count) }
+        }
+        return Outcome(
+            serverAcked: serverAcked, duplicates: duplicates,
+            groupDuplicates: copies.filter { $0.id.hasPrefix("group-") }.reduce(0) { $0 + $1.count - 1 },
+            mostCopies: copies.map(\.count).max() ?? 0, outOfOrder: outOfOrder, longestStall: watch.longest)
     }
 
     func closeAll() {
