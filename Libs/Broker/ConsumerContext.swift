@@ -352,7 +352,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let revoked = Set(changed)
             resumeBeforeUnassigning(revoked, rk)
-            waitUntilResolved(revoked, deadline: Date().addingTimeInterval(options.revokeDrainTimeout.timeInterval))
+            waitUntilResolved(revoked, deadline: Date().addingTimeInterval(options.revokeWait.timeInterval))
             commit(rk, watermarksDue(in: revoked), synchronously: true)
             condition.withLock {
                 revoked.forEach { watermarks.revoke($0) }

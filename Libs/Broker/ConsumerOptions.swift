@@ -5,7 +5,8 @@ public struct ConsumerOptions: Sendable {
     /// How often resolved progress is committed while running.
     public var commitInterval: Duration
     /// On a rebalance, how long to wait for in-flight messages of revoked partitions
-    /// before handing them over (unresolved ones are then redelivered to the new owner).
+    /// before handing them over (unresolved ones are then redelivered to the new owner);
+    /// capped for consumers with always-fetched topics (`revokeWait`).
     public var revokeDrainTimeout: Duration
     /// Where a group with no committed offset starts: `true` = oldest retained record.
     public var startFromEarliest: Bool
@@ -65,6 +66,22 @@ public struct ConsumerOptions: Sendable {
         self.busyFetchPace = busyFetchPace
         self.emptyFetchBackoff = emptyFetchBackoff
         self.statisticsInterval = statisticsInterval
+    }
+
+    /// At most this long a consumer with always-fetched topics waits on a rebalance: its
+    /// in-flight records resolve on exactly those topics' records (session-ms's deliveries
+    /// on their client acks), and none is read while a revocation waits: the wait runs on
+    /// the poll thread, and librdkafka pauses its fetchers until the revocation is done
+    /// (handing acks out during a revocation deferred past the callback was tried; they
+    /// still did not come). A long wait only ran the deliveries' ack timers out, so they
+    /// were pushed again and stored offline, several copies each (ReplicaTests, consumer
+    /// groups grown and shrunk). What is unresolved after it is read again by the
+    /// partitions' next owner.
+    static let revokeWaitWhenResolvedByReads: Duration = .milliseconds(250)
+
+    /// How long a revocation waits for in-flight records of the revoked partitions.
+    var revokeWait: Duration {
+        alwaysFetchedTopics.isEmpty ? revokeDrainTimeout : min(revokeDrainTimeout, Self.revokeWaitWhenResolvedByReads)
     }
 
     func librdkafkaProperties(groupId: String) -> [String: String] {

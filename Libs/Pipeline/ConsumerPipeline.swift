@@ -25,11 +25,9 @@ public struct ConsumerPipeline: Sendable {
     ///   - alwaysFetched: topics back-pressure never pauses (ConsumerOptions).
     ///   - lingerMilliseconds: the producer's batching delay; 0 where every record is awaited
     ///     one by one on a latency path.
-    ///   - revokeDrainTimeout: when given, replaces ConsumerOptions' wait on a rebalance for
-    ///     in-flight records of revoked partitions.
     public init(
         environment: ServiceEnvironment, topics: TopicOptions, consuming: [String], alwaysFetched: Set<String> = [],
-        lingerMilliseconds: Int = 1, revokeDrainTimeout: Duration? = nil
+        lingerMilliseconds: Int = 1
     ) throws {
         let common = environment.options
         let producer = try BrokerProducer(
@@ -37,8 +35,7 @@ public struct ConsumerPipeline: Sendable {
         try self.init(
             environment: environment, topics: topics, producer: producer,
             producerService: ProducerService(producer, topics: topics.allTopicNames), consuming: consuming,
-            alwaysFetched: alwaysFetched, name: "consumer", consumerGroup: common.consumerGroup,
-            revokeDrainTimeout: revokeDrainTimeout)
+            alwaysFetched: alwaysFetched, name: "consumer", consumerGroup: common.consumerGroup)
     }
 
     /// A second consumer group in the same process (e.g. persistence's history), producing
@@ -57,8 +54,7 @@ public struct ConsumerPipeline: Sendable {
 
     private init(
         environment: ServiceEnvironment, topics: TopicOptions, producer: BrokerProducer, producerService: ProducerService?,
-        consuming: [String], alwaysFetched: Set<String>, name: String, consumerGroup: String, busyFetchPace: Duration? = nil,
-        revokeDrainTimeout: Duration? = nil
+        consuming: [String], alwaysFetched: Set<String>, name: String, consumerGroup: String, busyFetchPace: Duration? = nil
     ) throws {
         let common = environment.options
         logger = environment.logger
@@ -66,7 +62,6 @@ public struct ConsumerPipeline: Sendable {
         self.producerService = producerService
         var options = common.consumerOptions(alwaysFetchedTopics: alwaysFetched)
         if let busyFetchPace { options.busyFetchPace = busyFetchPace }
-        if let revokeDrainTimeout { options.revokeDrainTimeout = revokeDrainTimeout }
         consumer = try BrokerConsumer(
             configuration: common.brokerConfiguration, groupId: consumerGroup, topics: consuming, logger: logger,
             options: options)

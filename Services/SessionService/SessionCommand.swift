@@ -28,16 +28,7 @@ struct SessionCommand: AsyncParsableCommand {
                     topics.userConnectionStateTopic, topics.sendMessageTopic, topics.systemMessageTopic, topics.clientAckTopic,
                 ],
                 // Acks resolve deliveries in flight: back-pressure must never stop reading them.
-                alwaysFetched: [topics.clientAckTopic], lingerMilliseconds: 0,
-                // A delivery resolves on its client ack, and while a revocation waits no ack
-                // is read: the wait runs on the poll thread, and librdkafka pauses its
-                // fetchers until the revocation is done (handing acks out meanwhile was tried,
-                // and the acks still did not come). Waiting the default 5 s only made the
-                // deliveries' ack timers run out, so they were pushed again and stored
-                // offline, several copies each (ReplicaTests, consumer groups grown and
-                // shrunk). What is still unresolved after this short wait is read again by
-                // the partitions' next owner.
-                revokeDrainTimeout: .milliseconds(250))
+                alwaysFetched: [topics.clientAckTopic], lingerMilliseconds: 0)
             let coordinator = DeliveryCoordinator(
                 resolve: pipeline.resolve, producer: pipeline.producer, deadLetters: pipeline.deadLetters,
                 directory: directory,
