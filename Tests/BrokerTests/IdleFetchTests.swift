@@ -17,11 +17,7 @@ final class IdleFetchTests: XCTestCase {
         _ = try await collector.wait(for: 1)
 
         try await eventually("the consumer to pause") { consumer.fetchStatistics.idlePauses > 0 }
-        // librdkafka's statistics come once a second: measure over whole reports.
-        try await Task.sleep(for: .milliseconds(1100))
-        let before = consumer.fetchStatistics
-        try await Task.sleep(for: .seconds(3))
-        let after = consumer.fetchStatistics
+        let (before, after) = try await fetchStatistics(of: consumer, over: .seconds(3))
         let fetches = after.fetchRequests - before.fetchRequests
         XCTAssertLessThan(fetches, 30, "an idle consumer fetched \(fetches) times in 3 s")
         XCTAssertGreaterThan(after.probes - before.probes, 30, "an idle consumer must keep probing (every 20 ms)")
