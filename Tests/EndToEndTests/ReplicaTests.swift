@@ -314,9 +314,10 @@ private final class TrafficRun: Sendable {
         let copies = (recipients + members).flatMap { user in
             Dictionary(grouping: user.received, by: { $0 }).map { (id: $0.key, count: $0.value.count) }
         }
+        let extraCopies = { (received: [(id: String, count: Int)]) in received.reduce(0) { $0 + $1.count - 1 } }
         return Outcome(
-            serverAcked: serverAcked, duplicates: duplicates,
-            groupDuplicates: copies.filter { $0.id.hasPrefix("group-") }.reduce(0) { $0 + $1.count - 1 },
+            serverAcked: serverAcked, duplicates: extraCopies(copies),
+            groupDuplicates: extraCopies(copies.filter { $0.id.hasPrefix("group-") }),
             mostCopies: copies.map(\.count).max() ?? 0, outOfOrder: outOfOrder, longestStall: watch.longest)
     }
 
