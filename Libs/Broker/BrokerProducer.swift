@@ -1,6 +1,8 @@
 import CRdKafka
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Idempotent producer (acks=all): `send` returns only once the broker has stored the
@@ -8,13 +10,18 @@ import Synchronization
 public final class BrokerProducer: Sendable {
     private let handle: KafkaHandle
     private let context: ProducerContext
-    private let pollThread: PollThread
+    private let deliveryReports: MainQueueOnEventLoop
     /// Topic handles made by `prepare`, kept so librdkafka keeps their partitions ready.
     private let preparedTopics = Mutex<[OpaquePointer]>([])
 
-    /// - Parameter lingerMilliseconds: batching delay; 0 favours latency. The
-    ///   configuration's `producerLingerMilliseconds`, when set, wins.
-    public init(configuration: BrokerConfiguration, logger: Logger, lingerMilliseconds: Int = 1) throws {
+    /// - Parameters:
+    ///   - lingerMilliseconds: batching delay; 0 favours latency. The configuration's
+    ///     `producerLingerMilliseconds`, when set, wins.
+    ///   - eventLoop: where delivery reports are served, and so where a `whenDone` body runs.
+    public init(
+        configuration: BrokerConfiguration, logger: Logger, lingerMilliseconds: Int = 1,
+        eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()
+    ) throws {
         var properties = configuration.commonProperties
         properties["enable.idempotence"] = "true"
         properties["acks"] = "all"
@@ -34,9 +41,11 @@ public final class BrokerProducer: Sendable {
         let handle = KafkaHandle(try makeKafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf))
         self.handle = handle
         self.context = context
-        // Delivery reports are served by rd_kafka_poll on this dedicated thread.
-        self.pollThread = PollThread(name: "broker-producer-poll") {
-            rd_kafka_poll(handle.pointer, 100)
+        do {
+            deliveryReports = try MainQueueOnEventLoop(handle: handle, eventLoop: eventLoop, logger: logger)
+        } catch {
+            handle.destroy()
+            throw error
         }
     }
 
@@ -129,16 +138,18 @@ public final class BrokerProducer: Sendable {
     public func close(timeout: Duration = .seconds(10)) async {
         context.close()
         let handle = self.handle
-        let pollThread = self.pollThread
         let context = self.context
         let topics = preparedTopics.withLock { topics in
             defer { topics.removeAll() }
             return topics.map { UInt(bitPattern: $0) }
         }
+        // rd_kafka_flush serves the remaining reports itself, on this blocking thread.
         _ = try? await BlockingThread.run(name: "broker-producer-close") {
             for topic in topics { rd_kafka_topic_destroy(OpaquePointer(bitPattern: topic)) }
             rd_kafka_flush(handle.pointer, timeout.timeoutMilliseconds)
-            pollThread.stop()
+        }
+        await deliveryReports.stop()
+        _ = try? await BlockingThread.run(name: "broker-producer-close") {
             context.failAll(BrokerError(.closed, "producer closed before the broker stored the record"))
             handle.destroy()
         }
@@ -181,7 +192,7 @@ final class ProducerContext: KafkaClientContext, @unchecked Sendable {
         for receipt in waiting { receipt.complete(.failure(error)) }
     }
 
-    /// Called by librdkafka on the poll thread.
+    /// Called by librdkafka where the main queue is served: the producer's event loop.
     func deliveryReport(_ message: rd_kafka_message_t) {
         let id = UInt(bitPattern: message._private)
         guard let receipt = state.withLock({ $0.waiting.removeValue(forKey: id) }) else { return }

@@ -9,7 +9,7 @@ import Synchronization
 /// so an offset is committed only when what it stands for is durable on the next topic.
 ///
 /// It waits with receipt callbacks (`ProduceReceipt.whenDone`), not with a task: the last
-/// output's delivery report resolves the record on the producer's report thread. Awaiting
+/// output's delivery report resolves the record on the producer's event loop. Awaiting
 /// in a loop cost a wake-up of a task thread per record, a large part of a router's CPU per
 /// message. Records may resolve out of order; the consumer commits only past a contiguous
 /// run. A record whose outputs the broker refused stays unresolved: its offset is not
@@ -38,7 +38,7 @@ public final class OutputResolver: Service, Sendable {
     }
 
     /// Resolves `record` (after calling `whenStored`) once the broker stored all `outputs`.
-    /// `whenStored` runs on the producer's report thread: keep it short.
+    /// `whenStored` runs on the producer's event loop: keep it short, never block.
     public func track(
         _ record: ConsumedMessage, outputs: [ProduceReceipt], trackId: String,
         whenStored: @escaping @Sendable () -> Void = {}

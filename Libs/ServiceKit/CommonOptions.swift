@@ -62,6 +62,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(help: "Run the process's Swift tasks on the event loops (SwiftNIO's singleton group) instead of on a thread pool of their own, so a task that a socket read starts, and the write it ends with, need no hand-off between threads; true by default, false keeps Swift's own pool (env TASKS_ON_EVENT_LOOPS).")
     public var tasksOnEventLoops: Bool = EnvironmentDefault.bool("TASKS_ON_EVENT_LOOPS", true)
 
+    @Option(help: "Event loop threads of the process (SwiftNIO's singleton group); 0 (the default) means one per core. One is cheaper where many processes share few cores: a socket's read, the broker's report and the write they lead to then meet on one thread (env EVENT_LOOP_THREADS).")
+    public var eventLoopThreads: Int = EnvironmentDefault.int("EVENT_LOOP_THREADS", 0)
+
     @Option(help: "MongoDB connection string, TLS options included (env MONGO_URL).")
     public var mongoUrl: String = EnvironmentDefault.string("MONGO_URL", "mongodb://127.0.0.1:27017")
 
@@ -99,6 +102,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
         guard (0...50).contains(kafkaEmptyFetchBackoffMs) else {
             // The wait holds librdkafka's broker thread; longer ones belong to idle pausing.
             throw ValidationError("--kafka-empty-fetch-backoff-ms must be 0-50")
+        }
+        guard (0...1024).contains(eventLoopThreads) else {
+            throw ValidationError("--event-loop-threads must be 0 (one per core) to 1024")
         }
         guard (-1...1000).contains(kafkaProducerLingerMs) else {
             throw ValidationError("--kafka-producer-linger-ms must be -1 (each service's own) or 0-1000")
@@ -170,6 +176,7 @@ public struct CommonOptions: ParsableArguments, Sendable {
             "kafkaProducerLingerMs": String(kafkaProducerLingerMs),
             "kafkaSocketNodelay": String(kafkaSocketNodelay),
             "tasksOnEventLoops": String(tasksOnEventLoops),
+            "eventLoopThreads": String(eventLoopThreads),
             "http": "\(httpHost):\(httpPort)",
         ]
     }

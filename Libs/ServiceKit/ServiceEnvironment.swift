@@ -32,6 +32,8 @@ public struct ServiceEnvironment: Sendable {
             FileHandle.standardOutput.write(data + Data("\nconfiguration ok\n".utf8))
             exit(0)
         }
+        // Before anything makes the singleton group, which takes its size from here once.
+        if options.eventLoopThreads > 0 { NIOSingletons.groupLoopCountSuggestion = options.eventLoopThreads }
         let tasksOnEventLoops = options.tasksOnEventLoops && NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let level = options.level
         let service = options.appName
