@@ -251,7 +251,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Support"),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "TestSupport"], path: "Tests/BrokerTests"),
+        .testTarget(
+            name: "BrokerTests",
+            dependencies: [
+                "Broker", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/BrokerTests"),
         .testTarget(
             name: "DocumentStoreTests", dependencies: ["DocumentStore", "TestSupport"], path: "Tests/DocumentStoreTests"),
         .testTarget(

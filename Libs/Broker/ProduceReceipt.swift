@@ -27,7 +27,7 @@ public final class ProduceReceipt: Sendable {
     }
 
     /// Calls `body` with the broker's answer: at once if it is in, else on the producer's
-    /// delivery-report thread when it comes. Costs no task and no thread hand-off, which
+    /// event loop when the report comes. Costs no task and no thread hand-off, which
     /// for one small step after each record (a server ack, resolving a consumed record)
     /// is most of what awaiting `stored()` costs; `body` must be short and never block.
     public func whenDone(_ body: @escaping @Sendable (Result<RecordPosition, BrokerError>) -> Void) {
