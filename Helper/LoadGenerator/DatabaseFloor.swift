@@ -77,11 +77,11 @@ enum DatabaseFloor {
 
     /// Indexes cost most of an insert here, so the floor takes them from what persistence
     /// actually created rather than from a copy of its definitions that could drift.
-    private static func copyIndexes(from source: DocumentCollection, to target: DocumentCollection) async throws {
+    static func copyIndexes(from source: DocumentCollection, to target: DocumentCollection) async throws {
         let indexes = try await source.listIndexes().filter { $0.name != "_id_" }
         guard !indexes.isEmpty else {
             throw Login.Failed(
-                description: "\(source.database).\(offlineCollection) has no indexes: start persistence against this database first")
+                description: "\(source.database).\(source.name) has no indexes: start persistence against this database first")
         }
         for index in indexes {
             try await target.createIndex(
