@@ -89,6 +89,15 @@ private final class QueueWakeupHandler: ChannelInboundHandler {
 
     init(handle: KafkaHandle) { self.handle = handle }
 
+    /// Serves what came before the wake-ups were enabled: librdkafka writes only when an
+    /// empty queue gets work, so an early report or error event (a refused connection
+    /// comes within a millisecond of the client's start) would otherwise keep the queue
+    /// non-empty, and silent, for good.
+    func channelActive(context: ChannelHandlerContext) {
+        rd_kafka_poll(handle.pointer, 0)
+        context.fireChannelActive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 
     func channelReadComplete(context: ChannelHandlerContext) {
