@@ -60,12 +60,17 @@ final class MainQueueOnEventLoop: Sendable {
         rd_kafka_queue_io_event_enable(queue.pointer, -1, nil, 0)
         // Waits for the pipe's registration too, so a loop still taking it polls nothing later.
         if let channel = try? await channel.get() { try? await channel.close() }
-        fallback.stop()
+        if fallback.isRunning {
+            // Stopping it waits for its current poll: not on the caller's (maybe a loop's) thread.
+            let fallback = self.fallback
+            _ = try? await BlockingThread.run(name: "broker-producer-close") { fallback.stop() }
+        }
         Glibc.close(writeEnd)
         rd_kafka_queue_destroy(queue.pointer)
     }
 }
 
+/// The thread that serves the queue when the loop could not take the pipe.
 private final class FallbackPoller: Sendable {
     private let thread = Mutex<PollThread?>(nil)
 
@@ -73,6 +78,9 @@ private final class FallbackPoller: Sendable {
         thread.withLock { $0 = PollThread(name: "broker-producer-poll", poll: poll) }
     }
 
+    var isRunning: Bool { thread.withLock { $0 != nil } }
+
+    /// Blocks until the thread's current poll returns.
     func stop() { thread.withLock { $0 }?.stop() }
 }
 
