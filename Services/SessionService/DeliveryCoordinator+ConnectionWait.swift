@@ -16,7 +16,7 @@ extension DeliveryCoordinator {
         } else {
             let waitEnd = Task { [self, timer, wait = options.connectionWait] in
                 try? await timer.sleep(wait)
-                if !Task.isCancelled { await self.connectionWaitTimedOut(key.user) }
+                if !Task.isCancelled { self.connectionWaitTimedOut(key.user) }
             }
             awaitingConnection[key.user] = ([key], waitEnd)
         }

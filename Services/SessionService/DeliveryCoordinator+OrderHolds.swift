@@ -83,7 +83,7 @@ extension DeliveryCoordinator {
     private func orderWaitTimer(for user: String, hold: Int) -> Task<Void, Never> {
         Task { [self, timer, wait = options.orderWait] in
             try? await timer.sleep(wait)
-            if !Task.isCancelled { await self.orderWaitTimedOut(user, hold: hold) }
+            if !Task.isCancelled { self.orderWaitTimedOut(user, hold: hold) }
         }
     }
 
