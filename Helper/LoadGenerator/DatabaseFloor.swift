@@ -28,11 +28,22 @@ enum DatabaseFloor {
     static let deleteBatch = 1000
 
     static func measure(mongoURL: String, database: String, recipients: Int, documents: Int) async throws -> Result {
+        try await withScratchCollection(copyingIndexesOf: offlineCollection, mongoURL: mongoURL, database: database) {
+            try await measure($0, recipients: recipients, documents: documents)
+        }
+    }
+
+    /// Runs `body` on a scratch collection with the indexes of `source` (persistence's own),
+    /// and drops it afterwards whatever happens.
+    static func withScratchCollection<T>(
+        copyingIndexesOf source: String, mongoURL: String, database: String,
+        _ body: (DocumentCollection) async throws -> T
+    ) async throws -> T {
         let store = try DocumentStore(uri: mongoURL, maxConnections: 1)
         let collection = store.collection("floor_\(UUID().uuidString.prefix(8).lowercased())", in: database)
         do {
-            try await copyIndexes(from: store.collection(offlineCollection, in: database), to: collection)
-            let result = try await measure(collection, recipients: recipients, documents: documents)
+            try await copyIndexes(from: store.collection(source, in: database), to: collection)
+            let result = try await body(collection)
             try await collection.drop()
             await store.close()
             return result
@@ -43,6 +54,15 @@ enum DatabaseFloor {
         }
     }
 
+    /// Unordered `insertMany` of `documents`, `batch` at a time, one after another; how long it took.
+    static func insert(_ documents: [Document], in batch: Int, into collection: DocumentCollection) async throws -> Duration {
+        try await ContinuousClock().measure {
+            for start in stride(from: 0, to: documents.count, by: batch) {
+                _ = try await collection.insertMany(Array(documents[start..<min(start + batch, documents.count)]), ordered: false)
+            }
+        }
+    }
+
     /// persistence's collection, whose indexes the scratch collection copies.
     static let offlineCollection = "offline_messages"
 
@@ -50,12 +70,8 @@ enum DatabaseFloor {
         let names = (0..<recipients).map { "r\($0)" }
         let all = (0..<documents).map { document(index: $0, recipient: names[$0 % recipients]) }
 
+        let stored = try await insert(all, in: insertBatch, into: collection)
         let clock = ContinuousClock()
-        let stored = try await clock.measure {
-            for start in stride(from: 0, to: all.count, by: insertBatch) {
-                _ = try await collection.insertMany(Array(all[start..<min(start + insertBatch, all.count)]), ordered: false)
-            }
-        }
         var readCount = 0
         let read = try await clock.measure {
             for recipient in names { readCount += try await readAll(of: recipient, from: collection) }
@@ -77,7 +93,7 @@ enum DatabaseFloor {
 
     /// Indexes cost most of an insert here, so the floor takes them from what persistence
     /// actually created rather than from a copy of its definitions that could drift.
-    static func copyIndexes(from source: DocumentCollection, to target: DocumentCollection) async throws {
+    private static func copyIndexes(from source: DocumentCollection, to target: DocumentCollection) async throws {
         let indexes = try await source.listIndexes().filter { $0.name != "_id_" }
         guard !indexes.isEmpty else {
             throw Login.Failed(

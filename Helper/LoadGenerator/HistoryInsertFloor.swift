@@ -26,29 +26,15 @@ enum HistoryInsertFloor {
     /// Nil when this database has no history (persistence never ran with it on).
     static func measure(mongoURL: String, database: String, documents: Int) async throws -> Result? {
         let store = try DocumentStore(uri: mongoURL, maxConnections: 1)
-        let source = store.collection(historyCollection, in: database)
-        let indexes = try await source.listIndexes().filter { $0.name != "_id_" }.count
-        guard indexes > 0 else {
-            await store.close()
-            return nil
+        let indexes = try await store.collection(historyCollection, in: database).listIndexes().filter { $0.name != "_id_" }.count
+        await store.close()
+        guard indexes > 0 else { return nil }
+        let stored = try await DatabaseFloor.withScratchCollection(
+            copyingIndexesOf: historyCollection, mongoURL: mongoURL, database: database
+        ) { collection in
+            try await DatabaseFloor.insert((0..<documents).map(document), in: insertBatch, into: collection)
         }
-        let collection = store.collection("floor_history_\(UUID().uuidString.prefix(8).lowercased())", in: database)
-        do {
-            try await DatabaseFloor.copyIndexes(from: source, to: collection)
-            let all = (0..<documents).map(document)
-            let stored = try await ContinuousClock().measure {
-                for start in stride(from: 0, to: all.count, by: insertBatch) {
-                    _ = try await collection.insertMany(Array(all[start..<min(start + insertBatch, all.count)]), ordered: false)
-                }
-            }
-            try await collection.drop()
-            await store.close()
-            return Result(documents: documents, stored: stored, indexes: indexes)
-        } catch {
-            try? await collection.drop()
-            await store.close()
-            throw error
-        }
+        return Result(documents: documents, stored: stored, indexes: indexes)
     }
 
     /// A one-to-one message between two of 100 users, as `HistoryStore.record` writes it.
