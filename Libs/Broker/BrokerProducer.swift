@@ -143,13 +143,12 @@ public final class BrokerProducer: Sendable {
             defer { topics.removeAll() }
             return topics.map { UInt(bitPattern: $0) }
         }
-        // rd_kafka_flush serves the remaining reports itself, on this blocking thread.
+        // The loop stops serving reports; rd_kafka_flush serves the rest itself, on this
+        // blocking thread.
+        await deliveryReports.stop()
         _ = try? await BlockingThread.run(name: "broker-producer-close") {
             for topic in topics { rd_kafka_topic_destroy(OpaquePointer(bitPattern: topic)) }
             rd_kafka_flush(handle.pointer, timeout.timeoutMilliseconds)
-        }
-        await deliveryReports.stop()
-        _ = try? await BlockingThread.run(name: "broker-producer-close") {
             context.failAll(BrokerError(.closed, "producer closed before the broker stored the record"))
             handle.destroy()
         }

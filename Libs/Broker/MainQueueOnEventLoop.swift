@@ -15,7 +15,6 @@ import Synchronization
 /// completes, a server ack or a resolved record, runs anyway). Everything a report runs
 /// must be short and never block, as on any event loop; `ProduceReceipt` says so.
 final class MainQueueOnEventLoop: Sendable {
-    private let handle: KafkaHandle
     private let queue: QueueHandle
     private let writeEnd: CInt
     private let channel: EventLoopFuture<any Channel>
@@ -29,7 +28,6 @@ final class MainQueueOnEventLoop: Sendable {
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         // librdkafka requires a non-blocking write end; the loop sets its read end itself.
         _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
-        self.handle = handle
         queue = QueueHandle(rd_kafka_queue_get_main(handle.pointer))
         writeEnd = ends[1]
         var wakeByte: UInt8 = 1
@@ -54,8 +52,9 @@ final class MainQueueOnEventLoop: Sendable {
         }
     }
 
-    /// Stops serving; call once the queue is drained (after `rd_kafka_flush`) and before
-    /// the client is destroyed. No report is served on the loop after this returns.
+    /// Stops serving on the loop; call before the final `rd_kafka_flush`, which serves what
+    /// is left itself, and before the client is destroyed. No report is served on the loop
+    /// after this returns.
     func stop() async {
         rd_kafka_queue_io_event_enable(queue.pointer, -1, nil, 0)
         // Waits for the pipe's registration too, so a loop still taking it polls nothing later.
