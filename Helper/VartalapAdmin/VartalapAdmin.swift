@@ -3,9 +3,10 @@ import Broker
 import Logging
 import ServiceKit
 
-/// Operator tasks: `vartalap-admin create-topics` creates every topic of FLOWS.md with its
-/// partition count (auto-created topics would get one partition); `purge-consumed` keeps
-/// the local broker's memory down to what consumers still have to read.
+/// Operator tasks: `vartalap-admin create-topics` creates every topic (Docs/LIFECYCLE.md)
+/// with its partition count (auto-created topics would get one partition);
+/// `purge-consumed` keeps the local broker's memory down to what consumers still have to
+/// read.
 @main
 struct VartalapAdmin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -99,7 +99,7 @@ public struct ConsumerOptions: Sendable {
             "max.poll.interval.ms": String(maxPollIntervalMilliseconds),
             "fetch.wait.max.ms": String(fetchWaitMaxMilliseconds),
             // The local broker ignores fetch size caps; a large cap keeps a lagging
-            // consumer from refusing its responses (INFRA.md).
+            // consumer from refusing its responses (Docs/LOCAL-SERVERS.md).
             "receive.message.max.bytes": "1000000000",
             "enable.partition.eof": "false",
             "statistics.interval.ms": String(statisticsInterval.milliseconds),

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The topics of FLOWS.md: what each carries, how it is keyed, and its default name. A
-/// deployment may rename any of them (`TopicOptions`: a flag or an environment variable
-/// per topic), so services pass names around, not these cases.
+/// The topics (Docs/LIFECYCLE.md): what each carries, how it is keyed, and its default
+/// name. A deployment may rename any of them (`TopicOptions`: a flag or an environment
+/// variable per topic), so services pass names around, not these cases.
 public enum Topic: String, CaseIterable, Sendable {
     case newMessage = "new-message"
     case sendMessage = "send-message"

@@ -3,8 +3,8 @@ import ChatProtocol
 import Contracts
 import Foundation
 
-/// How services put protocol values on the broker: protobuf values, keyed as FLOWS.md
-/// says, with the track id in a header.
+/// How services put protocol values on the broker: protobuf values, keyed as
+/// Docs/LIFECYCLE.md says, with the track id in a header.
 extension BrokerProducer {
     public func enqueue(
         _ message: ChatMessage, topic: String, key: String, trackId: String, headers: [BrokerHeader] = []

@@ -2,7 +2,7 @@ import ArgumentParser
 import Broker
 import Contracts
 
-/// The topic names of FLOWS.md (`Topic`), each overridable by a flag (env fallback in the help).
+/// The topic names (`Topic`, Docs/LIFECYCLE.md), each overridable by a flag (env fallback in the help).
 public struct TopicOptions: ParsableArguments, Sendable {
     @Option(help: Topic.newMessage.help)
     public var newMessageTopic = Topic.newMessage.configuredName

@@ -8,7 +8,7 @@ import Metrics
 import Pipeline
 import ServiceKit
 
-/// group-router's handling of one `new-group-message` record (FLOWS.md, "Group message"):
+/// group-router's handling of one `new-group-message` record (Docs/LIFECYCLE.md, "Group messages"):
 /// a change marker drops the cached member list; a group change sent as a message goes to
 /// group-ms; any other message is copied to every member but the sender, keyed by member,
 /// after checking the sender is a member (if not, the sender gets an error notification).

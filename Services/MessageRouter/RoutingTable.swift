@@ -1,7 +1,7 @@
 import ChatProtocol
 import ServiceKit
 
-/// Where message-router forwards a message of `new-message` (FLOWS.md, step 3).
+/// Where message-router forwards a message of `new-message` (Docs/LIFECYCLE.md, step 3).
 struct RoutingTable: Sendable {
     /// The outputs, named after their default topics; also the `target` label of the metrics.
     enum Target: String, Sendable, CaseIterable {

@@ -7,7 +7,7 @@ import Metrics
 import Pipeline
 import ServiceKit
 
-/// The V2 delivery state machine of FLOWS.md: push each message to the recipient's
+/// The V2 delivery state machine of Docs/LIFECYCLE.md: push each message to its recipient's
 /// gateways, wait for the CLIENT_ACK, retry with backoff, and hand what cannot be
 /// delivered to `offline-message`. A consumed record is resolved (so its offset may be
 /// committed) only once its message is acked or durably handed on.

@@ -106,8 +106,9 @@ final class ReplicaTests: XCTestCase {
         XCTAssertGreaterThan(outcome.serverAcked, 100, "the load kept going through the crashes")
     }
 
-    /// FLOWS.md: messages from one sender to one recipient arrive in the order sent, also
-    /// when the recipient's gateway dies and what it had pending comes back from storage.
+    /// Docs/LIFECYCLE.md: messages from one sender to one recipient arrive in the order
+    /// sent, also when the recipient's gateway dies and what it had pending comes back from
+    /// storage.
     func testAGatewayKilledUnderLoadKeepsEachSendersOrder() async throws {
         let run = try await TrafficRun.start()
         defer { run.closeAll() }

@@ -5,9 +5,9 @@ import TestSupport
 
 @testable import SessionService
 
-/// session-ms's delivery state machine (FLOWS.md): push, ack, retry with backoff, offline
-/// hand-off, waiting for a connection event, dead letters. The gateway answers as each test
-/// scripts it and time moves only when the test advances the clock.
+/// session-ms's delivery state machine (Docs/LIFECYCLE.md): push, ack, retry with
+/// backoff, offline hand-off, waiting for a connection event, dead letters. The gateway
+/// answers as each test scripts it and time moves only when the test advances the clock.
 @Suite struct DeliveryCoordinatorTests {
     static let gateway1 = "http://gateway-1:9000"
 
