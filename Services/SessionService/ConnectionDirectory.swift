@@ -2,51 +2,66 @@ import ChatProtocol
 import Contracts
 import DocumentStore
 import Foundation
+import Logging
 import Pipeline
 import ServiceKit
 import Synchronization
 
-/// Which gateways hold a socket of each user, persisted so a restart of session-ms does
-/// not forget who is online. Reads go through a short-lived cache: records for one user
-/// all reach one instance (keyed topics), and a stale entry is harmless because a
-/// gateway answers "no-connection" and the message then goes to offline storage, from
-/// which it is redelivered on the next CONNECTED.
+/// Which gateways hold a socket of each user. Deliveries read it from memory
+/// (`LiveConnections`), so delivering to an online user needs no database round trip and
+/// goes on while the database is down. The `connections` collection is the durable copy:
+/// it is loaded when the instance starts, read again for a user whose entry is older than
+/// `freshFor` (connections another instance recorded reach this one only through it), and
+/// written behind the memory (`ConnectionWriteBehind`), each event's record committed
+/// once its write is stored.
+///
+/// A stale entry is harmless: a gateway answers "no-connection" and the message goes to
+/// offline storage, from which it is redelivered on the next CONNECTED.
 final class ConnectionDirectory: Sendable {
-    private struct Cached {
-        let gatewayInternalURLs: [String]
-        let loadedAt: ContinuousClock.Instant
-    }
-
     /// Bounds one bulk write; events gathered beyond it wait for the next one.
     static let maxBatch = 1000
 
     private let collection: DocumentCollection
-    private let cacheTTL: Duration
-    private let cache = Mutex<[String: Cached]>([:])
+    private let live: Mutex<LiveConnections>
+    private let writes: ConnectionWriteBehind
+    /// How long a lookup waits for a database read before it answers from memory.
+    private let readPatience: Duration
+    /// After a read failed or outlasted `readPatience`, lookups answer from memory without
+    /// asking the database for this long: during an outage no delivery waits on it.
+    private let unreachableFor: Duration
+    private let reads = Mutex(Reads())
     /// When each gateway internal URL was last found gone.
     private let goneGateways = Mutex<[String: Date]>([:])
     /// The newest connection event this instance applied per user (its timestamp, epoch ms):
     /// tells a stored copy whether the CONNECTED that sent it out was seen yet. Only needed
     /// while a stored copy sent on a connect may still be in flight.
     private let appliedEvents = Mutex(RecentEntries<String, UInt64>(keptFor: .seconds(600), pruneThreshold: 50_000))
-    /// A burst of connects (a gateway restarting, clients reconnecting after an outage)
-    /// brings thousands of events within seconds; one write each would keep the database
-    /// busy for minutes and hold up deliveries, so they are written in batches.
-    private let events: Batches<ConnectionState, Void>
 
-    init(store: DocumentStore, database: String, cacheTTL: Duration = .seconds(10)) {
+    private struct Reads {
+        /// The read under way per user: concurrent lookups share it.
+        var underWay: [String: Task<Bool, Never>] = [:]
+        var unreachableUntil: ContinuousClock.Instant?
+    }
+
+    init(
+        store: DocumentStore, database: String, freshFor: Duration = .seconds(10), readPatience: Duration = .milliseconds(300),
+        unreachableFor: Duration = .seconds(2), logger: Logger = Logger(label: "session-ms")
+    ) {
         let collection = store.collection(ConnectionDirectoryEntry.collectionName, in: database)
         self.collection = collection
-        self.cacheTTL = cacheTTL
-        events = Batches(maxBatch: Self.maxBatch) { batch in
-            _ = try await collection.bulkWrite(Self.operations(for: batch), ordered: false)
+        live = Mutex(LiveConnections(freshFor: freshFor))
+        self.readPatience = readPatience
+        self.unreachableFor = unreachableFor
+        writes = ConnectionWriteBehind(maxBatch: Self.maxBatch, logger: logger) { events in
+            _ = try await collection.bulkWrite(Self.operations(for: events), ordered: false)
         }
     }
 
-    /// How many bulk writes recorded events so far.
-    var batchesWritten: Int {
-        events.batchesHandled
-    }
+    /// How many bulk writes were attempted so far, failed ones included.
+    var batchesWritten: Int { writes.writesAttempted }
+
+    /// Connection events applied in memory and not yet stored in the database.
+    var unwrittenEvents: Int { writes.unwrittenCount }
 
     func createIndexes() async throws {
         try await collection.createIndex(["user": 1], name: "user")
@@ -56,16 +71,31 @@ final class ConnectionDirectory: Sendable {
             ["gatewayUrl": ["$exists": true]], ["$rename": ["gatewayUrl": "gatewayInternalURL"]])
     }
 
-    /// Returns once the event is durably recorded, or throws. Events that arrive while a
-    /// write is under way are recorded together by the next one.
-    func apply(_ event: ConnectionState) async throws {
-        // Also after a failure: part of an unordered bulk write may have been applied, and
-        // a delivery waiting for this event must not wait on.
-        defer {
-            _ = cache.withLock { $0.removeValue(forKey: event.user) }
-            noteApplied(event)
+    /// Loads every recorded connection, so the instance knows who is online from its start.
+    func loadAll() async throws {
+        let entries = try await collection.find([:], as: ConnectionDirectoryEntry.self)
+        live.withLock { $0.load(entries.map(Self.connection(from:)), at: .now) }
+    }
+
+    /// Applies the event in memory at once; `whenStored` runs once the database holds it
+    /// (or a later event of the same connection), however long that takes.
+    func apply(_ event: ConnectionState, whenStored: @escaping @Sendable () -> Void) {
+        record(event, whenStored: whenStored)
+        appliedEvents.withLock { applied in
+            applied.set(max(applied.value(for: event.user) ?? 0, event.timestamp), for: event.user)
         }
-        try await events.submit(event)
+    }
+
+    /// `apply`, returning once the event is stored.
+    func applyAndStore(_ event: ConnectionState) async {
+        await withCheckedContinuation { continuation in
+            apply(event) { continuation.resume() }
+        }
+    }
+
+    private func record(_ event: ConnectionState, whenStored: @escaping @Sendable () -> Void) {
+        live.withLock { $0.apply(event, at: .now) }
+        writes.submit(event, whenStored: whenStored)
     }
 
     /// Whether this instance applied a connection event of `user` from `timestamp` (epoch
@@ -74,15 +104,9 @@ final class ConnectionDirectory: Sendable {
         appliedEvents.withLock { ($0.value(for: user) ?? 0) >= timestamp }
     }
 
-    /// The next lookup of `user` reads the database.
+    /// The next lookup of `user` reads the database (when it answers).
     func invalidate(_ user: String) {
-        _ = cache.withLock { $0.removeValue(forKey: user) }
-    }
-
-    private func noteApplied(_ event: ConnectionState) {
-        appliedEvents.withLock { applied in
-            applied.set(max(applied.value(for: event.user) ?? 0, event.timestamp), for: event.user)
-        }
+        live.withLock { $0.markStale(user, at: .now) }
     }
 
     /// One operation per connection, for its last event in the batch, which is the state
@@ -114,26 +138,67 @@ final class ConnectionDirectory: Sendable {
         return upserts + deletes
     }
 
-    /// The distinct internal URLs of the gateways where the user has a socket.
-    func gatewayInternalURLs(of user: String) async throws -> [String] {
+    /// The distinct internal URLs of the gateways where the user has a socket, oldest
+    /// connection first.
+    func gatewayInternalURLs(of user: String) async -> [String] {
         let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[user] }), now - cached.loadedAt < cacheTTL {
-            return cached.gatewayInternalURLs
+        let found = live.withLock { $0.lookup(user, at: now) }
+        if found.isFresh || isUnreachable(at: now) { return found.gatewayInternalURLs }
+        if await value(of: read(user, from: found.generation), within: readPatience) == nil {
+            markUnreachable()
         }
-        let entries = try await collection.find(["user": .string(user)], as: ConnectionDirectoryEntry.self)
-        var seen = Set<String>()
-        let urls = entries.map(\.gatewayInternalURL).filter { seen.insert($0).inserted }
-        cache.withLock { $0[user] = Cached(gatewayInternalURLs: urls, loadedAt: now) }
-        return urls
+        return live.withLock { $0.lookup(user, at: .now) }.gatewayInternalURLs
+    }
+
+    /// Reads `user`'s connections from the database into memory, unless an event of the
+    /// user is applied meanwhile. Returns whether the database answered.
+    private func read(_ user: String, from generation: UInt64) -> Task<Bool, Never> {
+        reads.withLock { reads in
+            if let underWay = reads.underWay[user] { return underWay }
+            let task = Task { [self] in
+                // Taken before the read: what is written while it runs may be missing from
+                // its answer, and what is applied while it runs makes it land nowhere.
+                let unwritten = writes.unwrittenEvents(of: user)
+                let answered: Bool
+                do {
+                    let entries = try await collection.find(["user": .string(user)], as: ConnectionDirectoryEntry.self)
+                    let overridden = Set(unwritten.map(\.connectionId))
+                    let connections =
+                        entries.filter { !overridden.contains($0._id) }.map(Self.connection(from:))
+                        + unwritten.filter { $0.state == .connected }.map(Self.connection(from:))
+                    _ = live.withLock { $0.replace(user, with: connections, readAtGeneration: generation, at: .now) }
+                    answered = true
+                } catch {
+                    answered = false
+                }
+                self.reads.withLock { reads in
+                    reads.underWay.removeValue(forKey: user)
+                    reads.unreachableUntil = answered ? nil : .now + unreachableFor
+                }
+                return answered
+            }
+            reads.underWay[user] = task
+            return task
+        }
+    }
+
+    private func isUnreachable(at now: ContinuousClock.Instant) -> Bool {
+        reads.withLock { $0.unreachableUntil.map { now < $0 } ?? false }
+    }
+
+    private func markUnreachable() {
+        reads.withLock { $0.unreachableUntil = .now + unreachableFor }
     }
 
     /// The gateway at `gatewayInternalURL` refused a connection: its process is gone, and the
-    /// sockets it held with it. Removes every entry it recorded before `refusedAt` (a
-    /// restart at the same URL records new ones, which stay) from the database and the
-    /// cache, and returns a DISCONNECTED event for each, which the dead gateway could not
-    /// publish itself. Nil when another caller did it in the last `goneGatewayInterval`
-    /// (a dead gateway fails many deliveries at once).
-    func gatewayGone(_ gatewayInternalURL: String, refusedAt: Date = Date()) async throws -> [ConnectionState]? {
+    /// sockets it held with it. Forgets every connection it recorded before `refusedAt` (a
+    /// restart at the same URL records new ones, which stay), in memory and, behind it, in
+    /// the database, and returns a DISCONNECTED event for each, which the dead gateway
+    /// could not publish itself. Connections of users this instance never looked up are in
+    /// the database only: they are included when it answers within `readPatience`. Nil
+    /// when another caller did it in the last `goneGatewayInterval` (a dead gateway fails
+    /// many deliveries at once).
+    func gatewayGone(_ gatewayInternalURL: String, refusedAt: Date = Date()) async -> [ConnectionState]? {
         let due = goneGateways.withLock { gone in
             if let last = gone[gatewayInternalURL], refusedAt.timeIntervalSince(last) < Self.goneGatewayInterval { return false }
             gone[gatewayInternalURL] = refusedAt
@@ -141,33 +206,47 @@ final class ConnectionDirectory: Sendable {
         }
         guard due else { return nil }
         let before = UInt64(refusedAt.timeIntervalSince1970 * 1000)
-        let entries = try await collection.find(
-            ["gatewayInternalURL": .string(gatewayInternalURL), "since": ["$lt": .int64(Int64(before))]],
-            as: ConnectionDirectoryEntry.self)
-        // By id, so an entry recorded between the find and here is not removed unannounced.
-        if !entries.isEmpty {
-            _ = try await collection.deleteMany(["_id": ["$in": .array(entries.map { .string($0._id) })]])
-        }
-        cache.withLock { cache in
-            for (user, cached) in cache where cached.gatewayInternalURLs.contains(gatewayInternalURL) {
-                cache[user] = Cached(gatewayInternalURLs: cached.gatewayInternalURLs.filter { $0 != gatewayInternalURL }, loadedAt: cached.loadedAt)
+        var gone = live.withLock { $0.connections(at: gatewayInternalURL, before: before) }
+        if !isUnreachable(at: .now) {
+            let recorded = Task { [collection] in
+                try? await collection.find(
+                    ["gatewayInternalURL": .string(gatewayInternalURL), "since": ["$lt": .int64(Int64(before))]],
+                    as: ConnectionDirectoryEntry.self)
+            }
+            if let answer = await value(of: recorded, within: readPatience), let entries = answer {
+                let known = Set(gone.map(\.id))
+                gone += entries.filter { !known.contains($0._id) }.map(Self.connection(from:))
+            } else {
+                markUnreachable()
             }
         }
-        return entries.map { entry in
+        let events = gone.map { connection in
             ConnectionState(
-                user: entry.user, state: .disconnected, gateway: entry.gateway, gatewayInternalURL: entry.gatewayInternalURL,
-                connectionId: entry._id, timestamp: before)
+                user: connection.user, state: .disconnected, gateway: connection.gateway,
+                gatewayInternalURL: connection.gatewayInternalURL, connectionId: connection.id, timestamp: before)
         }
+        // Not noted as applied: these events are published, and count once consumed.
+        for event in events { record(event, whenStored: {}) }
+        return events
     }
 
     /// How often a gone gateway's entries are removed at most.
     static let goneGatewayInterval: TimeInterval = 1
 
-    /// A gateway said the user has no socket there: stop asking it until the next event.
+    /// A gateway said the user has no socket there.
     func forget(_ gatewayInternalURL: String, of user: String) {
-        cache.withLock { cache in
-            guard let cached = cache[user] else { return }
-            cache[user] = Cached(gatewayInternalURLs: cached.gatewayInternalURLs.filter { $0 != gatewayInternalURL }, loadedAt: cached.loadedAt)
-        }
+        live.withLock { $0.forget(gatewayInternalURL, of: user, at: .now) }
+    }
+
+    private static func connection(from entry: ConnectionDirectoryEntry) -> LiveConnections.Connection {
+        LiveConnections.Connection(
+            id: entry._id, user: entry.user, gateway: entry.gateway, gatewayInternalURL: entry.gatewayInternalURL,
+            since: UInt64(max(entry.since, 0)))
+    }
+
+    private static func connection(from event: ConnectionState) -> LiveConnections.Connection {
+        LiveConnections.Connection(
+            id: event.connectionId, user: event.user, gateway: event.gateway, gatewayInternalURL: event.gatewayInternalURL,
+            since: event.timestamp)
     }
 }

@@ -107,7 +107,7 @@ actor DeliveryCoordinator {
                 await deadLetters.park(record, reason: "undecodable connection state")
                 return
             }
-            chain(for: event.user) { [self] in await self.apply(event, record: record, trackId: trackId) }
+            chain(for: event.user) { [self] in await self.apply(event, record: record) }
         case topics.clientAckTopic:
             guard let ack = try? ChatMessage(protobuf: record.value), ack.type == .clientAck, !ack.source.isEmpty else {
                 await deadLetters.park(record, reason: "not a client ack")
@@ -156,7 +156,7 @@ actor DeliveryCoordinator {
         pending[key] = entry
         let attempt = entry.attempt
         let log = logger.tracking(entry.trackId)
-        let urls = (try? await directory.gatewayInternalURLs(of: key.user)) ?? []
+        let urls = await directory.gatewayInternalURLs(of: key.user)
         if attempt == 1, !releasedFromHold,
             holdsBehindStorage(
                 key, sentAt: entry.message.serverTimestamp, isStoredCopy: entry.hasStoredCopy, gateways: urls)
@@ -202,14 +202,7 @@ actor DeliveryCoordinator {
     /// those users as connected (a message stored for one then waits for their next
     /// connect instead of being sent straight back out).
     private func gatewayGone(_ url: String, refusedAt: Date, log: Logger) async {
-        let forgotten: [ConnectionState]
-        do {
-            guard let gone = try await directory.gatewayGone(url, refusedAt: refusedAt) else { return }
-            forgotten = gone
-        } catch {
-            log.warning("could not forget a gone gateway's sockets", metadata: ["gateway": "\(url)", "reason": "\(error)"])
-            return
-        }
+        guard let forgotten = await directory.gatewayGone(url, refusedAt: refusedAt) else { return }
         gatewaysGoneCounter.increment()
         log.warning("gateway refuses connections, forgot its sockets", metadata: ["gateway": "\(url)", "sockets": "\(forgotten.count)"])
         var receipts: [ProduceReceipt] = []
@@ -279,15 +272,10 @@ actor DeliveryCoordinator {
             headers: headers, resolving: entry.records)
     }
 
-    private func apply(_ event: ConnectionState, record: ConsumedMessage, trackId: String) async {
-        do {
-            try await directory.apply(event)
-        } catch {
-            // Losing this event costs no message: deliveries to an unknown connection go
-            // to storage, which redelivers on the next CONNECTED.
-            logger.tracking(trackId).error("could not record a connection event", metadata: ["reason": "\(error)"])
-        }
-        resolve(record)
+    /// Deliveries see the event at once; its record is resolved once the database copy
+    /// holds it, so a crash before that replays it (the wait holds up nothing else).
+    private func apply(_ event: ConnectionState, record: ConsumedMessage) {
+        directory.apply(event) { [resolve] in resolve(record) }
         connectionEventApplied(event.user)
     }
 

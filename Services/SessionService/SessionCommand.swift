@@ -19,8 +19,9 @@ struct SessionCommand: AsyncParsableCommand {
         let environment = ServiceEnvironment.bootstrap(common)
         try await environment.run { resources in
             let store = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
-            let directory = ConnectionDirectory(store: store, database: common.mongoDatabase)
+            let directory = ConnectionDirectory(store: store, database: common.mongoDatabase, logger: environment.logger)
             try await directory.createIndexes()
+            try await directory.loadAll()
             let http = resources.keep(GatewayClient.makeHTTPClient(), "gateway client") { try await $0.shutdown() }
             let pipeline = try ConsumerPipeline(
                 environment: environment, topics: topics,
