@@ -2,8 +2,8 @@ import Foundation
 
 /// CPU time of the stack's processes, read from /proc (Linux): every pid the stack
 /// recorded in its run directory (`.infra/stack/run/NAME.pid`), each with its live
-/// descendants (nginx's workers) and the reaped children it waited for (the
-/// supervisor's `sleep`s).
+/// descendants (nginx's workers) and the reaped children it waited for, but not another
+/// recorded process (supervisord is the parent of every other one).
 struct StackCPU {
     /// Process name -> CPU seconds used so far.
     typealias Sample = [String: Double]
@@ -34,13 +34,15 @@ struct StackCPU {
         let all = Self.allProcesses()
         var children: [Int32: [Int32]] = [:]
         for (pid, stat) in all { children[stat.parent, default: []].append(pid) }
+        let recorded = processes()
+        let roots = Set(recorded.values)
         var sample: Sample = [:]
-        for (name, root) in processes() where all[root] != nil {
+        for (name, root) in recorded where all[root] != nil {
             var total = 0.0
             var pending = [root]
             while let pid = pending.popLast() {
                 total += all[pid]?.cpuSeconds ?? 0
-                pending += children[pid] ?? []
+                pending += (children[pid] ?? []).filter { !roots.contains($0) }
             }
             sample[name] = total
         }
