@@ -16,6 +16,7 @@ extension ChatMessage {
         message.source = authenticatedUser
         message.serverId = ""
         message.serverTimestamp = 0
+        message.acceptSequence = 0
         if let clientMeta = message.clientMeta {
             guard case .object(let members) = try JSONParser.parse(clientMeta) else {
                 throw .wrongType(field: "clientMeta", expected: "a JSON object")

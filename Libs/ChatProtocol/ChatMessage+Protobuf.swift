@@ -18,7 +18,8 @@ extension ChatMessage {
             meta: proto.meta,
             clientMeta: proto.clientMeta.isEmpty ? nil : proto.clientMeta,
             serverId: proto.serverID,
-            serverTimestamp: proto.serverTimestamp)
+            serverTimestamp: proto.serverTimestamp,
+            acceptSequence: proto.acceptSequence)
     }
 
     /// The binary envelope: what binary clients receive and what services put on the broker.
@@ -37,6 +38,7 @@ extension ChatMessage {
         proto.clientMeta = clientMeta ?? Data()
         proto.serverID = serverId
         proto.serverTimestamp = serverTimestamp
+        proto.acceptSequence = acceptSequence
         return ProtobufCoding.encode(proto)
     }
 }

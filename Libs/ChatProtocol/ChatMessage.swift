@@ -30,6 +30,10 @@ public struct ChatMessage: Sendable, Equatable {
     public var serverId: String
     /// Set by the gateway when it accepts the message, in milliseconds since the epoch.
     public var serverTimestamp: UInt64
+    /// Set by the gateway when it accepts the message: its clock in microseconds, raised
+    /// where needed so it only grows within one gateway (`AcceptSequence`). History orders
+    /// by it within a millisecond. 0 on messages accepted before it existed.
+    public var acceptSequence: UInt64
 
     public init(
         version: Float = ChatMessage.currentVersion,
@@ -44,7 +48,8 @@ public struct ChatMessage: Sendable, Equatable {
         meta: [String: String] = [:],
         clientMeta: Data? = nil,
         serverId: String = "",
-        serverTimestamp: UInt64 = 0
+        serverTimestamp: UInt64 = 0,
+        acceptSequence: UInt64 = 0
     ) {
         self.version = version
         self.id = id
@@ -59,6 +64,7 @@ public struct ChatMessage: Sendable, Equatable {
         self.clientMeta = clientMeta
         self.serverId = serverId
         self.serverTimestamp = serverTimestamp
+        self.acceptSequence = acceptSequence
     }
 
     /// The JSON envelope version this server writes.

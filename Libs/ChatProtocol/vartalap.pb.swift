@@ -70,6 +70,11 @@ nonisolated struct Vartalap_Message: Sendable {
   /// (numbers, nesting) survive to the recipient. Empty when the sender gave none.
   var clientMeta: Data = Data()
 
+  /// Set by the gateway that accepted the message: its clock in microseconds since the
+  /// epoch, raised where needed so it only grows within one gateway. Orders one sender's
+  /// messages accepted within the same millisecond. 0 on messages accepted before it existed.
+  var acceptSequence: UInt64 = 0
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   nonisolated enum MessageType: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -248,7 +253,7 @@ fileprivate nonisolated let _protobuf_package = "vartalap"
 
 nonisolated extension Vartalap_Message: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Message"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}id\0\u{1}type\0\u{1}channel\0\u{1}ephemeral\0\u{1}source\0\u{1}destination\0\u{1}content\0\u{1}timestamp\0\u{1}meta\0\u{2}\u{a}serverId\0\u{1}serverTimestamp\0\u{1}clientMeta\0\u{b}recipients\0\u{c}\u{b}\u{1}")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}id\0\u{1}type\0\u{1}channel\0\u{1}ephemeral\0\u{1}source\0\u{1}destination\0\u{1}content\0\u{1}timestamp\0\u{1}meta\0\u{2}\u{a}serverId\0\u{1}serverTimestamp\0\u{1}clientMeta\0\u{1}acceptSequence\0\u{b}recipients\0\u{c}\u{b}\u{1}")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -269,6 +274,7 @@ nonisolated extension Vartalap_Message: SwiftProtobuf.Message, SwiftProtobuf._Me
       case 20: try { try decoder.decodeSingularStringField(value: &self.serverID) }()
       case 21: try { try decoder.decodeSingularUInt64Field(value: &self.serverTimestamp) }()
       case 22: try { try decoder.decodeSingularBytesField(value: &self.clientMeta) }()
+      case 23: try { try decoder.decodeSingularUInt64Field(value: &self.acceptSequence) }()
       default: break
       }
     }
@@ -314,6 +320,9 @@ nonisolated extension Vartalap_Message: SwiftProtobuf.Message, SwiftProtobuf._Me
     if !self.clientMeta.isEmpty {
       try visitor.visitSingularBytesField(value: self.clientMeta, fieldNumber: 22)
     }
+    if self.acceptSequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.acceptSequence, fieldNumber: 23)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -331,6 +340,7 @@ nonisolated extension Vartalap_Message: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.serverID != rhs.serverID {return false}
     if lhs.serverTimestamp != rhs.serverTimestamp {return false}
     if lhs.clientMeta != rhs.clientMeta {return false}
+    if lhs.acceptSequence != rhs.acceptSequence {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

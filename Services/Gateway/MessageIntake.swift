@@ -25,6 +25,7 @@ struct MessageIntake: Sendable {
     let gatewayId: String
     let maxMessageBytes: Int
     let logger: Logger
+    private let acceptOrder = AcceptSequence()
     private let accepted = Counter(label: "gateway_messages_accepted_total")
     private let rejectedCounter = Counter(label: "gateway_messages_rejected_total")
 
@@ -49,7 +50,9 @@ struct MessageIntake: Sendable {
                 return .failure(Rejection(id: message.id, error: .invalidValue(field: "head.contentType", value: "SERVER_ACK")))
             }
             message.serverId = "\(gatewayId):\(UUID().uuidString.lowercased())"
-            message.serverTimestamp = Clock.milliseconds()
+            let sequence = acceptOrder.next()
+            message.acceptSequence = sequence
+            message.serverTimestamp = sequence / 1000
             return .success(message)
         } catch {
             return .failure(Rejection(id: format.messageId(inUndecodable: bytes), error: error))

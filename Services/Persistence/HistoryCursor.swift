@@ -1,31 +1,42 @@
 import Foundation
 
 /// A position in a listing of the history (messages or conversations): the sort key of the
-/// last item listed, the time and then the document id, so items with equal timestamps are
-/// never skipped or repeated across pages.
+/// last item listed, so items with equal timestamps are never skipped or repeated across
+/// pages. For messages: the time, the gateway's accept sequence (`seq`) and the document
+/// id; for conversations: the time and the conversation.
 ///
-/// Clients get it as `next` and send it back as `before` or `after`: `<epoch ms>.<id as
-/// base64url>`, opaque and safe in a URL.
+/// Clients get it as `next` and send it back as `before` or `after`: `<epoch ms>.<seq>.<id
+/// as base64url>`, or `<epoch ms>.<id as base64url>` without a sequence (conversations, and
+/// message cursors made before messages carried one: the store then looks the sequence up).
+/// Opaque and safe in a URL.
 struct HistoryCursor: Sendable, Equatable, LosslessStringConvertible {
     let at: Int64
+    let seq: Int64?
     let id: String
 
-    init(at: Int64, id: String) {
+    init(at: Int64, seq: Int64? = nil, id: String) {
         self.at = at
+        self.seq = seq
         self.id = id
     }
 
     init?(_ description: String) {
-        let parts = description.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let at = Int64(parts[0]), at >= 0, let id = Self.decode(parts[1]) else { return nil }
-        self.init(at: at, id: id)
+        let parts = description.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, let at = Int64(parts[0]), at >= 0 else { return nil }
+        if parts.count == 3 {
+            guard let seq = Int64(parts[1]), seq >= 0, let id = Self.decode(parts[2]) else { return nil }
+            self.init(at: at, seq: seq, id: id)
+        } else {
+            guard let id = Self.decode(parts[1]) else { return nil }
+            self.init(at: at, id: id)
+        }
     }
 
     var description: String {
         let id = Data(id.utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        return "\(at).\(id)"
+        return seq.map { "\(at).\($0).\(id)" } ?? "\(at).\(id)"
     }
 
     private static func decode(_ text: Substring) -> String? {

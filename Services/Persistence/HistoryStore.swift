@@ -40,7 +40,13 @@ struct HistoryStore: Sendable {
     let retention: Duration
 
     func createIndexes() async throws {
-        try await collection.createIndex(["conversation": 1, "at": 1, "_id": 1], name: "conversation")
+        // Messages are listed by time, then by the gateway's accept sequence (`seq`), so a
+        // sender's messages accepted within one millisecond keep their order.
+        try await collection.createIndex(["conversation": 1, "at": 1, "seq": 1, "_id": 1], name: "conversation_order")
+        try await collection.dropIndex(named: "conversation")
+        // Documents written before `seq` existed sort first within their millisecond, as
+        // they did by id alone.
+        _ = try await collection.updateMany(["seq": ["$exists": false]], ["$set": ["seq": .int64(0)]])
         try await collection.createIndex(["readers": 1, "at": 1], name: "readers")
         try await collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: "retention")
     }
@@ -68,6 +74,7 @@ struct HistoryStore: Sendable {
             return [
                 "_id": .string(id), "conversation": .string(entry.conversation.stored), "id": .string(message.id),
                 "source": .string(message.source), "at": .int64(Int64(clamping: message.serverTimestamp)),
+                "seq": .int64(Int64(clamping: message.acceptSequence)),
                 "readers": .array(readers.map(BSONValue.string)),
                 "message": .string(message.protobufData().base64EncodedString()), "expireAt": expireAt,
             ]
@@ -97,13 +104,13 @@ struct HistoryStore: Sendable {
         switch direction {
         case .before(let cursor):
             order = -1
-            if let cursor { filter["$or"] = Self.beyond(cursor, "$lt") }
+            if let cursor { filter["$or"] = Self.beyond(try await withSequence(cursor), "$lt") }
         case .after(let cursor):
             order = 1
-            filter["$or"] = Self.beyond(cursor, "$gt")
+            filter["$or"] = Self.beyond(try await withSequence(cursor), "$gt")
         }
         let documents = try await collection.find(
-            filter, sort: ["at": .int32(order), "_id": .int32(order)], limit: limit + 1)
+            filter, sort: ["at": .int32(order), "seq": .int32(order), "_id": .int32(order)], limit: limit + 1)
         let messages = documents.prefix(limit).compactMap(Self.message)
         let next = documents.count > limit ? Self.cursor(of: documents[limit - 1]) : nil
         return MessagePage(messages: messages, next: next)
@@ -130,7 +137,7 @@ struct HistoryStore: Sendable {
         for position in ordered.prefix(limit) {
             guard let key = ConversationKey(stored: position.id),
                 let newest = try await collection.findOne(
-                    ["conversation": .string(position.id), "readers": .string(user)], sort: ["at": -1, "_id": -1]),
+                    ["conversation": .string(position.id), "readers": .string(user)], sort: ["at": -1, "seq": -1, "_id": -1]),
                 let message = Self.message(newest)
             else { continue }
             conversations.append(Conversation(key: key, lastMessage: message, updatedAt: position.at))
@@ -140,17 +147,27 @@ struct HistoryStore: Sendable {
     }
 
     /// Items past the cursor in sort order: a later (or earlier) time, or the same time and a
-    /// later (earlier) id.
+    /// later (earlier) sequence, or the same of both and a later (earlier) id.
     private static func beyond(_ cursor: HistoryCursor, _ comparison: String) -> BSONValue {
-        .array([
+        let seq = BSONValue.int64(cursor.seq ?? 0)
+        return .array([
             .document(["at": [comparison: .int64(cursor.at)]]),
-            .document(["at": .int64(cursor.at), "_id": [comparison: .string(cursor.id)]]),
+            .document(["at": .int64(cursor.at), "seq": [comparison: seq]]),
+            .document(["at": .int64(cursor.at), "seq": seq, "_id": [comparison: .string(cursor.id)]]),
         ])
+    }
+
+    /// A cursor made before message cursors carried the sequence takes it from the
+    /// message it names (0 when that message is gone: it then falls back to the old order).
+    private func withSequence(_ cursor: HistoryCursor) async throws -> HistoryCursor {
+        guard cursor.seq == nil else { return cursor }
+        let named = try await collection.findOne(["_id": .string(cursor.id)])
+        return HistoryCursor(at: cursor.at, seq: named?["seq"]?.intValue.map(Int64.init) ?? 0, id: cursor.id)
     }
 
     private static func cursor(of document: Document) -> HistoryCursor? {
         guard let at = document["at"]?.intValue.map(Int64.init), let id = document["_id"]?.stringValue else { return nil }
-        return HistoryCursor(at: at, id: id)
+        return HistoryCursor(at: at, seq: document["seq"]?.intValue.map(Int64.init) ?? 0, id: id)
     }
 
     private static func message(_ document: Document) -> ChatMessage? {

@@ -28,11 +28,13 @@ final class HistoryStoreTests: XCTestCase {
 
     /// A `send-message` record as the router or group-router produces it.
     private func copy(
-        _ id: String, from source: String, to key: String, group: String? = nil, at timestamp: UInt64, offset: Int64 = 0
+        _ id: String, from source: String, to key: String, group: String? = nil, at timestamp: UInt64, offset: Int64 = 0,
+        acceptSequence: UInt64 = 0
     ) -> ConsumedMessage {
         let message = ChatMessage(
             id: id, type: .message, channel: group == nil ? .individual : .group, source: source,
-            destination: group ?? key, content: Data(#"{"text":"\#(id)"}"#.utf8), serverTimestamp: timestamp)
+            destination: group ?? key, content: Data(#"{"text":"\#(id)"}"#.utf8), serverTimestamp: timestamp,
+            acceptSequence: acceptSequence)
         return ConsumedMessage(topic: "send-message", partition: 0, offset: offset, key: key, value: message.protobufData())
     }
 
@@ -65,6 +67,32 @@ final class HistoryStoreTests: XCTestCase {
             let oldestFirst = try await allIds(of: conversation, for: "ann", limit: limit, after: true)
             XCTAssertEqual(oldestFirst, newestFirst.reversed(), "limit \(limit)")
         }
+    }
+
+    /// Within one millisecond the gateway's accept sequence orders messages, not their ids;
+    /// a cursor made before cursors carried the sequence resumes where it pointed.
+    func testMessagesOfOneMillisecondFollowTheAcceptSequenceAndOldCursorsStillWork() async throws {
+        // Ids in the opposite order of acceptance, so ordering by id would reverse them.
+        let accepted = (0..<12).map { String(format: "m-%02d", 11 - $0) }
+        let records = accepted.enumerated().map { index, id in
+            copy(id, from: "ann", to: "ben", at: 5_000, acceptSequence: 5_000_000 + UInt64(index))
+        }
+        try await store.record(records.shuffled().compactMap(HistoryEntry.init))
+
+        let conversation = ConversationKey.direct("ann", "ben")
+        for limit in [1, 5, 100] {
+            let newestFirst = try await allIds(of: conversation, for: "ben", limit: limit)
+            let oldestFirst = try await allIds(of: conversation, for: "ann", limit: limit, after: true)
+            XCTAssertEqual(newestFirst, accepted.reversed(), "limit \(limit)")
+            XCTAssertEqual(oldestFirst, accepted, "limit \(limit)")
+        }
+        let firstPage = try await store.page(of: [conversation], readBy: "ben", .before(nil), limit: 4)
+        let next = try XCTUnwrap(firstPage.next)
+        XCTAssertNotNil(next.seq)
+        let legacy = try XCTUnwrap(HistoryCursor("\(next.at).\(String(HistoryCursor(at: next.at, id: next.id).description.split(separator: ".")[1]))"))
+        XCTAssertNil(legacy.seq)
+        let resumed = try await store.page(of: [conversation], readBy: "ben", .before(legacy), limit: 100)
+        XCTAssertEqual(resumed.messages.map(\.id), Array(accepted.reversed().dropFirst(4)))
     }
 
     func testEveryGroupCopyAndReplayMakesOneEntryReadByThoseItReached() async throws {
@@ -144,6 +172,12 @@ final class HistoryStoreTests: XCTestCase {
         let cursor = HistoryCursor(at: 1_700_000_000_123, id: "u:ann\u{1F}ben\u{1F}id/with+odd=chars")
         XCTAssertEqual(HistoryCursor(cursor.description), cursor)
         XCTAssertTrue(cursor.description.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
-        for garbage in ["", "12", "x.YQ", "-1.YQ", "12.", "12.%%", "12.YQ=="] { XCTAssertNil(HistoryCursor(garbage), garbage) }
+        for garbage in ["", "12", "x.YQ", "-1.YQ", "12.", "12.%%", "12.YQ==", "12.-3.YQ", "12.x.YQ", "12.3.", "12.3.YQ.YQ"] {
+            XCTAssertNil(HistoryCursor(garbage), garbage)
+        }
+        let sequenced = HistoryCursor(at: 1_700_000_000_123, seq: 1_700_000_000_123_456, id: "g:team\u{1F}m1")
+        XCTAssertEqual(HistoryCursor(sequenced.description), sequenced)
+        XCTAssertEqual(sequenced.description.split(separator: ".").count, 3)
+        XCTAssertNil(HistoryCursor(cursor.description)?.seq, "a cursor without a sequence read as having one")
     }
 }
