@@ -126,6 +126,19 @@ let package = Package(
             name: "Groups",
             dependencies: ["ChatProtocol", "DocumentStore"],
             path: "Libs/Groups"),
+        // An S3 client of our own (SigV4 signing, presigned URLs) and its flags, for every
+        // service that keeps objects in an S3-compatible store.
+        .target(
+            name: "ObjectStore",
+            dependencies: [
+                "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Libs/ObjectStore"),
 
         // MARK: Services, one executable each
         .executableTarget(
@@ -280,6 +293,16 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/AuthTests"),
+        .testTarget(
+            name: "ObjectStoreTests",
+            dependencies: [
+                "ObjectStore", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/ObjectStoreTests"),
         .testTarget(
             name: "GroupTests",
             dependencies: ["Groups", "ChatProtocol", "DocumentStore", "TestSupport"],

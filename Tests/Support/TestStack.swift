@@ -16,6 +16,10 @@ public enum TestStack {
         case replicas = "VARTALAP_TEST_REPLICAS"
         case servicePorts = "VARTALAP_TEST_SERVICE_PORTS"
         case gatewayPublicPorts = "VARTALAP_TEST_GATEWAY_PUBLIC_PORTS"
+        case s3Endpoint = "VARTALAP_TEST_S3_ENDPOINT"
+        case s3AccessKey = "VARTALAP_TEST_S3_ACCESS_KEY"
+        case s3SecretKey = "VARTALAP_TEST_S3_SECRET_KEY"
+        case s3Bucket = "VARTALAP_TEST_S3_BUCKET"
     }
 
     /// A variable the tests need is missing, or does not hold what the stack script writes.
@@ -79,6 +83,17 @@ public enum TestStack {
             return number
         }
     }
+
+    /// The S3-compatible object store (SeaweedFS locally), as the services reach it, e.g.
+    /// http://127.0.0.1:19433.
+    public static func s3Endpoint() throws -> String { try value(of: .s3Endpoint) }
+
+    public static func s3AccessKey() throws -> String { try value(of: .s3AccessKey) }
+
+    public static func s3SecretKey() throws -> String { try value(of: .s3SecretKey) }
+
+    /// A bucket that exists on the store; tests keep their objects under unique prefixes in it.
+    public static func s3Bucket() throws -> String { try value(of: .s3Bucket) }
 
     private static func value(of variable: Variable) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[variable.rawValue], !value.isEmpty else {
