@@ -2,12 +2,16 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The test stack's service processes, for tests that crash them: pids from the stack's
-/// run directory, `kill -9`, and waiting for the stack's supervisor to restart them.
+/// The test stack's processes, for tests that crash them: pids from the stack's run
+/// directory, `kill -9`, and waiting for the stack's supervisor (supervisord) to restart them.
 enum StackProcesses {
-    /// `service` is an instance (`session-ms-2`) or a service name, meaning its first instance.
+    /// The stack's processes that are not service instances.
+    static let infrastructure: Set = ["broker", "database", "nginx", "broker-purger"]
+
+    /// `service` is an instance (`session-ms-2`), a service name, meaning its first
+    /// instance, or one of `infrastructure`.
     static func pid(of service: String) throws -> Int32? {
-        let instance = service.last?.isNumber == true ? service : "\(service)-1"
+        let instance = service.last?.isNumber == true || infrastructure.contains(service) ? service : "\(service)-1"
         let pidFile = try TestStack.stackDirectory().appendingPathComponent("run/\(instance).pid").path
         guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8) else { return nil }
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -36,8 +40,8 @@ enum StackProcesses {
         return victim
     }
 
-    /// Starts one more instance (`session-ms-3`) as `stack start-service` does, outside the
-    /// supervisor's list; returns once it is ready.
+    /// Starts one more instance (`session-ms-3`) with `stack start-service`; returns once it
+    /// is ready. A clean exit (`terminate`) ends it for good, a crash restarts it.
     static func startExtraInstance(_ instance: String) throws {
         let stack = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Deployment/local/stack")
@@ -58,7 +62,7 @@ enum StackProcesses {
         }
     }
 
-    /// Dead or a zombie (its parent, the stack script, is gone and may not reap it).
+    /// Dead or a zombie (not yet reaped by its parent).
     static func isGone(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 else { return true }
         let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
