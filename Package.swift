@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "group-router", targets: ["GroupRouter"]),
         .executable(name: "vartalap-load", targets: ["LoadGenerator"]),
         .executable(name: "push-notification", targets: ["PushNotification"]),
+        .executable(name: "media-ms", targets: ["MediaService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -232,6 +233,18 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Services/GroupService"),
+        .executableTarget(
+            name: "MediaService",
+            dependencies: [
+                "Auth", "DocumentStore", "ObjectStore", "PublicAPI", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/MediaService"),
 
         // MARK: Helpers: the admin CLI, and the benchmark tools of Docs/BENCHMARKS.md (message
         // load, offline path, connection capacity, and the broker and database floors).
@@ -303,6 +316,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/ObjectStoreTests"),
+        .testTarget(
+            name: "MediaServiceTests",
+            dependencies: [
+                "MediaService", "Auth", "DocumentStore", "ObjectStore", "PublicAPI", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/MediaServiceTests"),
         .testTarget(
             name: "GroupTests",
             dependencies: ["Groups", "ChatProtocol", "DocumentStore", "TestSupport"],
