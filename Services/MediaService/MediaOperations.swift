@@ -39,6 +39,10 @@ struct MediaOperations: Sendable {
             }
             declaredSize = bytes
         }
+        // Every URL is a record until reported or swept: a cap keeps one user from filling the database.
+        guard try await store.pendingCount(of: owner) < limits.maxPendingUploads else {
+            throw APIError(.tooManyRequests, "too many uploads waiting for their status: report or finish them first")
+        }
         let fileId = MediaKeys.newFileId()
         let record = MediaRecord(
             id: fileId, owner: owner, category: category, ext: normalized, contentType: contentType,

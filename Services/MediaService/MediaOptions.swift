@@ -6,6 +6,9 @@ struct MediaOptions: ParsableArguments, Sendable {
     @Option(help: "Largest upload in bytes: a larger object is deleted when its upload is confirmed, and a larger size= is refused (env MAX_UPLOAD_BYTES).")
     var maxUploadBytes: Int = EnvironmentDefault.int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 
+    @Option(help: "Most uploads one user may have waiting for their report; more upload URLs are refused with 429 until some are reported or swept (env MAX_PENDING_UPLOADS).")
+    var maxPendingUploads: Int = EnvironmentDefault.int("MAX_PENDING_UPLOADS", 200)
+
     @Option(help: "How long an upload URL stays valid, e.g. 900 or 15m (env UPLOAD_URL_TTL).")
     var uploadUrlTtl: String = EnvironmentDefault.string("UPLOAD_URL_TTL", "15m")
 
@@ -29,6 +32,7 @@ struct MediaOptions: ParsableArguments, Sendable {
     var limits: MediaLimits {
         MediaLimits(
             maxUploadBytes: maxUploadBytes,
+            maxPendingUploads: maxPendingUploads,
             uploadURLTTL: Self.duration(uploadUrlTtl) ?? .seconds(900),
             downloadURLTTL: Self.duration(downloadUrlTtl) ?? .seconds(900),
             unconfirmedUploadTTL: Self.duration(unconfirmedUploadTtl) ?? .seconds(86_400),
@@ -37,6 +41,7 @@ struct MediaOptions: ParsableArguments, Sendable {
 
     mutating func validate() throws {
         guard maxUploadBytes >= 1 else { throw ValidationError("--max-upload-bytes must be at least 1") }
+        guard maxPendingUploads >= 1 else { throw ValidationError("--max-pending-uploads must be at least 1") }
         for (flag, value) in [
             ("--upload-url-ttl", uploadUrlTtl), ("--download-url-ttl", downloadUrlTtl),
             ("--unconfirmed-upload-ttl", unconfirmedUploadTtl), ("--upload-sweep-interval", uploadSweepInterval),
@@ -65,6 +70,7 @@ struct MediaOptions: ParsableArguments, Sendable {
     var summary: [String: String] {
         [
             "maxUploadBytes": "\(maxUploadBytes)",
+            "maxPendingUploads": "\(maxPendingUploads)",
             "uploadUrlTtl": uploadUrlTtl,
             "downloadUrlTtl": downloadUrlTtl,
             "unconfirmedUploadTtl": unconfirmedUploadTtl,
@@ -91,6 +97,7 @@ struct MediaOptions: ParsableArguments, Sendable {
 /// The limits the routes and the sweeper apply.
 struct MediaLimits: Sendable {
     var maxUploadBytes: Int
+    var maxPendingUploads: Int = 200
     var uploadURLTTL: Duration
     var downloadURLTTL: Duration
     var unconfirmedUploadTTL: Duration

@@ -41,10 +41,16 @@ struct MediaStore: Sendable {
 
     func createIndexes() async throws {
         _ = try await collection.createIndex(["state": 1, "createdAt": 1])
+        _ = try await collection.createIndex(["owner": 1, "state": 1])
     }
 
     func insert(_ record: MediaRecord) async throws {
         try await collection.insertOne(record)
+    }
+
+    /// How many uploads of `owner` still wait for their report.
+    func pendingCount(of owner: String) async throws -> Int {
+        try await collection.count(["owner": .string(owner), "state": .string(MediaRecord.State.pending.rawValue)])
     }
 
     func find(_ id: String) async throws -> MediaRecord? {

@@ -30,7 +30,7 @@ final class MediaHarness: Sendable {
     private let verifier: AccessKeyVerifier
 
     /// `endpoint` replaces the test stack's store, e.g. with a port nothing listens on.
-    init(maxUploadBytes: Int = 1024, endpoint: String? = nil) async throws {
+    init(maxUploadBytes: Int = 1024, maxPendingUploads: Int = 200, endpoint: String? = nil) async throws {
         let endpointText = try endpoint ?? TestStack.s3Endpoint()
         guard let parsed = ObjectStoreEndpoint(endpointText) else { throw BadEndpoint(text: endpointText) }
         let configuration = ObjectStoreConfiguration(
@@ -44,7 +44,7 @@ final class MediaHarness: Sendable {
         objects = ObjectStoreClient(configuration: configuration, httpClient: http)
         store = MediaStore(collection: database.collection(MediaStore.collectionName, in: databaseName))
         limits = MediaLimits(
-            maxUploadBytes: maxUploadBytes, uploadURLTTL: .seconds(60), downloadURLTTL: .seconds(60),
+            maxUploadBytes: maxUploadBytes, maxPendingUploads: maxPendingUploads, uploadURLTTL: .seconds(60), downloadURLTTL: .seconds(60),
             unconfirmedUploadTTL: .seconds(3600), sweepInterval: .seconds(3600))
         operations = MediaOperations(
             store: store, objects: objects, types: .defaults, limits: limits, keyPrefix: keyPrefix, metrics: MediaMetrics())

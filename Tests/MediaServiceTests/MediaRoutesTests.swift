@@ -155,6 +155,26 @@ struct MediaRoutesTests {
         try await harness.close()
     }
 
+    @Test func aUserHasOnlySoManyUploadsWaiting() async throws {
+        let harness = try await MediaHarness(maxPendingUploads: 2)
+        let alice = try await harness.credentials("alice")
+        let bob = try await harness.credentials("bob")
+        try await harness.application().test(.router) { client in
+            let uri = "/assets/upload/presigned_url?ext=txt&category=chat"
+            let first = try await Self.call(client, .get, uri, alice)
+            #expect(first.status == 200)
+            #expect(try await Self.call(client, .get, uri, alice).status == 200)
+            let refused = try await Self.call(client, .get, uri, alice)
+            #expect(refused.status == 429)
+            #expect(refused.json["status"] as? Bool == false)
+            #expect(try await Self.call(client, .get, uri, bob).status == 200, "the cap is per user")
+            let fileId = try #require(first.json["fileId"] as? String)
+            #expect(try await Self.call(client, .put, "/assets/\(fileId)/status", alice, json: #"{"status":false}"#).status == 200)
+            #expect(try await Self.call(client, .get, uri, alice).status == 200, "a reported upload no longer counts")
+        }
+        try await harness.close()
+    }
+
     @Test func aStoreThatIsDownIsA503() async throws {
         let harness = try await MediaHarness(endpoint: "http://127.0.0.1:\(try freePort())")
         let alice = try await harness.credentials("alice")

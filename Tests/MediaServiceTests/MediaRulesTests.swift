@@ -68,12 +68,14 @@ struct MediaRulesTests {
     @Test func flagsHaveTheDocumentedDefaultsAndAreChecked() throws {
         let defaults = try MediaOptions.parse([])
         #expect(defaults.limits.maxUploadBytes == 25 * 1024 * 1024)
+        #expect(defaults.limits.maxPendingUploads == 200)
         #expect(defaults.limits.uploadURLTTL == .seconds(900))
         #expect(defaults.limits.downloadURLTTL == .seconds(900))
         #expect(defaults.limits.unconfirmedUploadTTL == .seconds(86_400))
         #expect(defaults.types == .defaults)
         for arguments in [
             ["--max-upload-bytes", "0"],
+            ["--max-pending-uploads", "0"],
             ["--upload-url-ttl", "soon"],
             ["--download-url-ttl", "8d"],
             ["--upload-url-ttl", "2h", "--unconfirmed-upload-ttl", "1h"],
