@@ -5,7 +5,7 @@ import ServiceLifecycle
 
 /// Deletes uploads never confirmed within the unconfirmed-upload TTL, object and record,
 /// every sweep interval. A record is first moved to `expiring`, so a confirmation racing
-/// the sweep loses cleanly (404) instead of confirming an object about to go; one whose
+/// the sweep is refused instead of confirming an object about to go; one whose
 /// object could not be deleted stays `expiring` and is tried again next time. Several
 /// instances may sweep at once: every step is idempotent.
 struct UploadSweeper: Service {
