@@ -36,7 +36,9 @@ def env_template():
 def operator_env():
     """.env.tmpl with the blanks a real deployment must fill, filled."""
     values = env_template()
-    values.update({"MONGO_ROOT_PASSWORD": "s3cret-checks", "FIREBASE_PROJECT_ID": "vartalap-checks"})
+    values.update({
+        "MONGO_ROOT_PASSWORD": "s3cret-checks", "FIREBASE_PROJECT_ID": "vartalap-checks",
+        "S3_SECRET_KEY": "object-store-s3cret-checks"})
     return values
 
 
@@ -225,6 +227,10 @@ def nginx_rendering_is_complete_and_valid():
     listening = {}
     for name, service in vartalap_services(compose).items():
         listening[name] = {flag(service, "http-port"), flag(service, "public-port")} - {None}
+    # Other images (the object store) say which ports they serve with `expose`.
+    for name, service in services.items():
+        if name not in listening and "expose" in service:
+            listening[name] = {str(port) for port in service["expose"]}
     upstreams = re.findall(r"^\s*server ([a-z0-9-]+):(\d+);", rendered, re.MULTILINE)
     assert upstreams, "no upstreams"
     for host, port in upstreams:

@@ -8,6 +8,7 @@ import json
 import re
 import socket
 import urllib.parse
+import urllib.request
 
 import yaml
 from openapi_schema_validator import OAS30Validator
@@ -67,12 +68,30 @@ class People:
     def credentials(self, role):
         return self.names[role], self.keys[role]
 
+    def uploaded_file(self, role):
+        """The id of a file `role` uploaded through a presigned URL and has not reported yet."""
+        status, body = support.request("GET", "/assets/upload/presigned_url?ext=jpg&category=checks", None, *self.credentials(role))
+        assert status == 200, f"an upload URL: {status} {body}"
+        put = urllib.request.Request(body["url"], data=b"\xff\xd8\xff", method="PUT", headers={"content-type": "image/jpeg"})
+        with urllib.request.urlopen(put, timeout=15) as response:
+            assert response.status == 200, f"uploading to {body['url']}: {response.status}"
+        return body["fileId"]
+
     def personalise(self, example):
         """The example with alice, bob and carol replaced by this run's users."""
         text = json.dumps(example)
         for role, name in self.names.items():
             text = re.sub(rf"\b{role}\b", name, text)
         return json.loads(text)
+
+
+def query_string(operation):
+    """`?name=example&...` for the operation's required query parameters."""
+    required = [p for p in operation.get("parameters", []) if p["in"] == "query" and p.get("required")]
+    return "?" + urllib.parse.urlencode({p["name"]: p["example"] for p in required}) if required else ""
+
+
+UNKNOWN_FILE = "0" * 32
 
 
 def success_status(operation):
@@ -117,6 +136,9 @@ def every_operation_answers_as_documented():
         people = People()  # fresh users and group: some operations change them
         user, key = people.credentials("alice")
         concrete = path.replace("{id}", people.group)
+        if "{fileId}" in path:
+            concrete = concrete.replace("{fileId}", people.uploaded_file("alice"))
+        concrete += query_string(operation)
         expected = success_status(operation)
         if expected == "101" or is_stream(operation, expected):
             status = upgrade(concrete, user, key) if expected == "101" else stream_status(concrete, user, key)
@@ -149,7 +171,7 @@ def credentials_are_required_where_documented():
     people = People()
     for path, method, operation in operations(spec):
         security = operation.get("security", spec.get("security"))
-        concrete = path.replace("{id}", "some-group")
+        concrete = path.replace("{id}", "some-group").replace("{fileId}", UNKNOWN_FILE) + query_string(operation)
         content = operation.get("requestBody", {}).get("content", {}).get("application/json")
         body = people.personalise(content["example"]) if content and not security else None
         status, answer = support.request(method.upper(), concrete, body)
@@ -184,7 +206,7 @@ def every_public_route_is_documented():
     documented = {(method, path) for path, item in spec["paths"].items() for method in METHODS if method in item}
     public = []
     for method, path in sorted(service_routes()):
-        status, answer = support.request(method.upper(), path.replace("{id}", "some-group"), None)
+        status, answer = support.request(method.upper(), path.replace("{id}", "some-group").replace("{fileId}", UNKNOWN_FILE), None)
         if not (status == 404 and answer == NO_SUCH_ROUTE):
             public.append((method, path))
     missing = [f"{method.upper()} {path}" for method, path in public if (method, path) not in documented]
