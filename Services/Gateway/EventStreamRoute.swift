@@ -17,6 +17,9 @@ struct EventStreamRoute: Sendable {
     let sessions: ClientSessions
     let drain: GatewayDrain
     let keepAliveInterval: Duration
+    /// Events queued for a stream that its client has not read; past this the stream is
+    /// closed, as a socket is (`ClientConnection.openEventStream`).
+    let maxPendingBytes: Int
     let logger: Logger
 
     func add(to router: Router<PublicRequestContext>) {
@@ -40,7 +43,7 @@ struct EventStreamRoute: Sendable {
         }
         let connection = ClientConnection(user: user, format: .text, wantsServerAcks: false)
         let (events, continuation) = AsyncStream<ByteBuffer>.makeStream()
-        connection.openEventStream(continuation, on: context.channel.eventLoop)
+        connection.openEventStream(continuation, on: context.channel, maxPendingBytes: maxPendingBytes)
         // The client went away: the stream ends, which closes the connection below.
         context.channel.closeFuture.whenComplete { _ in connection.finish() }
         await sessions.opened(connection)
@@ -53,22 +56,28 @@ struct EventStreamRoute: Sendable {
         ]
         return Response(
             status: .ok, headers: headers,
-            body: ResponseBody { [sessions, keepAliveInterval] writer in
+            body: ResponseBody { [sessions, keepAliveInterval, logger] writer in
                 let keepAlive = Task {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: keepAliveInterval)
-                        continuation.yield(EventStreamFormat.keepAlive)
+                        connection.sendKeepAlive()
                     }
                 }
                 defer { keepAlive.cancel() }
                 do {
                     try await writer.write(EventStreamFormat.opened)
                     for await chunk in events {
+                        // Returns once the channel took the chunk, which waits while the
+                        // client reads slower than the stream is fed.
                         try await writer.write(chunk)
+                        connection.eventStreamWrote(chunk.readableBytes)
                     }
                     try await writer.finish(nil)
                 } catch {
                     connection.finish()
+                }
+                if connection.stoppedReading {
+                    logger.notice("closed an event stream that stopped reading", metadata: ["user": "\(user)"])
                 }
                 await sessions.closed(connection)
             })

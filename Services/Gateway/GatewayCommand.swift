@@ -39,6 +39,8 @@ struct GatewayCommand: AsyncParsableCommand {
                 producer: producer, topic: topics.userConnectionStateTopic, gatewayId: gatewayId, gatewayInternalURL: gatewayInternalURL,
                 logger: logger)
 
+            // One budget per user, whichever way the user sends.
+            let rateLimits = UserRateLimits(rate: gateway.rateLimitPerSecond, burst: gateway.rateLimitBurst)
             // Messages up to 4x the message limit are read and refused with an error frame;
             // larger ones close that socket with 1009.
             let sessions = ClientSessions(
@@ -47,15 +49,15 @@ struct GatewayCommand: AsyncParsableCommand {
             let webSocket = WebSocketRoutes(
                 authenticate: authenticate,
                 settings: WebSocketFrameHandler.Settings(
-                    maxMessageBytes: gateway.maxMessageBytes * 4, rateLimitPerSecond: gateway.rateLimitPerSecond,
-                    rateLimitBurst: gateway.rateLimitBurst),
+                    maxMessageBytes: gateway.maxMessageBytes * 4, rateLimits: rateLimits, maxPendingBytes: gateway.maxPendingBytes),
                 actions: sessions.actions, drain: drain, logger: logger)
             let publicRouter = Router(context: PublicRequestContext.self)
-            RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100, awaitedAcks: acks)
+            RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100, rateLimits: rateLimits, awaitedAcks: acks)
                 .add(to: publicRouter)
             EventStreamRoute(
                 authenticate: authenticate, sessions: sessions, drain: drain,
-                keepAliveInterval: .seconds(gateway.eventStreamKeepAliveSeconds), logger: logger
+                keepAliveInterval: .seconds(gateway.eventStreamKeepAliveSeconds), maxPendingBytes: gateway.maxPendingBytes,
+                logger: logger
             ).add(to: publicRouter)
             let publicApplication = Application(
                 router: publicRouter,

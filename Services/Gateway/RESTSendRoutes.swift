@@ -10,11 +10,13 @@ import ServiceKit
 /// `POST /send` and its legacy alias `POST /messages`: a JSON array of messages (JSON
 /// strings, or base64 protobuf with `format=binary`), with the same checks as a frame.
 /// The batch is checked whole before anything is enqueued, so a refused batch leaves no
-/// half of itself behind.
+/// half of itself behind. Its messages count against the caller's rate limit, the one
+/// their sockets and event streams share; a batch over it is refused whole with 429.
 struct RESTSendRoutes: Sendable {
     let authenticate: @Sendable (HTTPFields) async throws -> String?
     let intake: MessageIntake
     let maxBatchMessages: Int
+    let rateLimits: UserRateLimits
     /// Told of every CLIENT_ACK, as for a socket's: an event stream's client acks here, and a
     /// stopping gateway waits for the acks of what it wrote.
     var awaitedAcks: AwaitedAcks? = nil
@@ -55,6 +57,12 @@ struct RESTSendRoutes: Sendable {
         }
         guard items.count <= maxBatchMessages else {
             return APIResponse.error(APIError(.badRequest, "at most \(maxBatchMessages) messages per request"))
+        }
+        // Taken before the messages are read, as a socket's frames are.
+        guard rateLimits.allow(user, count: items.count) else {
+            context.logger.notice("rate limit exceeded", metadata: ["user": "\(user)", "messages": "\(items.count)"])
+            return APIResponse.error(APIError(
+                .tooManyRequests, "rate limit exceeded: at most \(rateLimits.rate) messages per second"))
         }
         var messages: [ChatMessage] = []
         for (index, item) in items.enumerated() {

@@ -4,7 +4,8 @@ import NIOCore
 import NIOWebSocket
 
 /// Speaks WebSocket for one client socket, on the socket's event loop: joins fragments,
-/// checks UTF-8 and sizes, answers pings and closes, applies the rate limit. What a message
+/// checks UTF-8 and sizes, answers pings and closes, applies the user's rate limit, and
+/// closes a socket whose client stopped reading (`maxPendingBytes`). What a message
 /// means is up to `SocketActions`; those run in order, one short-lived task at a time, and
 /// only while there is work, so an idle socket keeps no task, stream or buffer alive.
 final class WebSocketFrameHandler: ChannelDuplexHandler {
@@ -15,8 +16,11 @@ final class WebSocketFrameHandler: ChannelDuplexHandler {
     struct Settings: Sendable {
         /// Largest message, all fragments together; larger ones close the socket with 1009.
         var maxMessageBytes: Int
-        var rateLimitPerSecond: Int
-        var rateLimitBurst: Int
+        /// The budget of each user, shared with the user's other connections and REST send.
+        var rateLimits: UserRateLimits
+        /// Bytes written to the socket but not yet taken by the kernel; past this the
+        /// client is not reading, and the socket is closed (`channelWritabilityChanged`).
+        var maxPendingBytes = 4 << 20
         /// A ping goes out this often; a socket that has not answered the previous one by
         /// then is closed, so clients that vanished without a FIN do not linger.
         var pingInterval = TimeAmount.seconds(30)
@@ -47,7 +51,6 @@ final class WebSocketFrameHandler: ChannelDuplexHandler {
     private let actions: SocketActions
     private let logger: Logger
     private var assembler: MessageAssembler
-    private var limiter: RateLimiter
     private var phase = Phase.open
     private var context: ChannelHandlerContext?
     private var eventLoop: (any EventLoop)?
@@ -63,7 +66,6 @@ final class WebSocketFrameHandler: ChannelDuplexHandler {
         self.actions = actions
         self.logger = logger
         self.assembler = MessageAssembler(maxBytes: settings.maxMessageBytes)
-        self.limiter = RateLimiter(rate: settings.rateLimitPerSecond, burst: settings.rateLimitBurst)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -132,13 +134,35 @@ final class WebSocketFrameHandler: ChannelDuplexHandler {
     }
 
     /// Deliveries, acks and errors come through here from other threads; once the socket
-    /// is closing they are refused, so a delivery reports it was not written.
+    /// is closing they are refused, so a delivery reports it was not written. A write is
+    /// done once the socket took it in, not once the kernel has it: a client that stopped
+    /// reading must not hold up the internal `/send` call that also carries other users'
+    /// messages. What the socket took in but never sent is never acked, so session-ms
+    /// pushes it again or stores it; and the socket holds at most `maxPendingBytes` of it.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard phase == .open else {
             promise?.fail(ChannelError.outputClosed)
             return
         }
-        context.write(data, promise: promise)
+        context.write(data, promise: nil)
+        promise?.succeed()
+    }
+
+    /// The socket holds more than `maxPendingBytes` (its high water mark) that the kernel
+    /// would not take: the client stopped reading. Waiting for it would keep everything
+    /// written to it in memory, so it is closed at once, without a close frame it would
+    /// not read either; its unacked messages take the path of any dropped socket.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if !context.channel.isWritable, phase != .closed {
+            logger.notice(
+                "closing a socket that stopped reading",
+                metadata: ["user": "\(connection.user)", "maxPendingBytes": "\(settings.maxPendingBytes)"])
+            ClientConnection.closedUnread.increment()
+            phase = .closing
+            connection.finish()
+            context.close(promise: nil)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Holding back reads while messages queue up pushes back on a client that sends
@@ -163,7 +187,7 @@ final class WebSocketFrameHandler: ChannelDuplexHandler {
             }
         }
         let data = Data(bytes.readableBytesView)
-        guard limiter.allow() else { return enqueue(.rateLimited(data)) }
+        guard settings.rateLimits.allow(connection.user) else { return enqueue(.rateLimited(data)) }
         // Most messages need no waiting: taking them in here, in order behind nothing,
         // saves two thread hand-offs each (a task to start, the loop to come back to).
         if !working, queued.isEmpty, actions.receivedAtOnce(data, connection) { return }

@@ -42,8 +42,13 @@ struct WebSocketRoutes: Sendable {
         return .upgrade(ClientConnection(user: user, format: format, wantsServerAcks: wantsServerAcks))
     }
 
-    /// Runs on the channel's event loop, right after the 101 answer went out.
+    /// Runs on the channel's event loop, right after the 101 answer went out. The channel
+    /// turns unwritable once more than `maxPendingBytes` wait for the kernel, which is what
+    /// closes a socket whose client stopped reading.
     func install(_ connection: ClientConnection, on channel: any Channel) throws {
+        let bound = settings.maxPendingBytes
+        try channel.syncOptions?.setOption(
+            ChannelOptions.writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: bound / 2, high: bound))
         let handler = WebSocketFrameHandler(connection: connection, settings: settings, actions: actions, logger: logger)
         try channel.pipeline.syncOperations.addHandler(handler)
     }

@@ -11,8 +11,8 @@ final class ConnectionRegistryTests: XCTestCase {
         let registry = ConnectionRegistry()
         let stream = ClientConnection(user: "alice", format: .text, wantsServerAcks: false)
         let (events, continuation) = AsyncStream<ByteBuffer>.makeStream()
-        let eventLoop = NIOAsyncTestingEventLoop()
-        stream.openEventStream(continuation, on: eventLoop)
+        let streamChannel = NIOAsyncTestingChannel()
+        stream.openEventStream(continuation, on: streamChannel, maxPendingBytes: 1 << 20)
         let socket = ClientConnection(user: "alice", format: .text, wantsServerAcks: true)
         let channel = NIOAsyncTestingChannel()
         socket.open(on: channel)
@@ -26,7 +26,6 @@ final class ConnectionRegistryTests: XCTestCase {
         for await _ in events { received += 1 }  // ends: the stream was finished
         XCTAssertEqual(received, 1)
         XCTAssertNotNil(socket.startDelivery(message), "the socket was closed too")
-        try await eventLoop.shutdownGracefully()
     }
 
     func testClosingOneConnectionKeepsTheUsersOthers() {

@@ -4,6 +4,7 @@ import DocumentStore
 import Foundation
 @testable import Gateway
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import Logging
 import ServiceKit
@@ -55,10 +56,28 @@ final class RESTSendRefusalTests: XCTestCase {
         }
     }
 
+    /// REST send takes from the same budget as the user's sockets: once they used it up, a
+    /// batch is refused whole with 429; another user's budget is untouched.
+    func testABatchOverTheUsersRateLimitIs429() async throws {
+        let limits = UserRateLimits(rate: 1, burst: 3)
+        XCTAssertTrue(limits.allow("alice", count: 2), "alice's sockets sent 2")
+        let user = HTTPField.Name("test-user")!
+        try await Self.withRoutes(authenticate: { $0[user] }, rateLimits: limits) { client in
+            let two = ByteBuffer(string: #"["not a message", "nor this"]"#)
+            try await client.execute(uri: "/send", method: .post, headers: [user: "alice"], body: two) {
+                Self.assertRefusal($0, .tooManyRequests, "rate limit exceeded: at most 1 messages per second")
+            }
+            // bob's batch passes the limit and is refused only for what it holds.
+            try await client.execute(uri: "/send", method: .post, headers: [user: "bob"], body: two) {
+                Self.assertRefusal($0, .badRequest, "message 0: malformed JSON: invalid literal at byte 1")
+            }
+        }
+    }
+
     /// The routes as the gateway mounts them. The broker is never reached: every request
     /// here is refused before a message would be enqueued.
     private static func withRoutes(
-        authenticate: @escaping @Sendable (HTTPFields) async throws -> String?,
+        authenticate: @escaping @Sendable (HTTPFields) async throws -> String?, rateLimits: UserRateLimits? = nil,
         _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         // Quiet: librdkafka reports its failing connects to the absent broker on this logger.
@@ -69,7 +88,9 @@ final class RESTSendRefusalTests: XCTestCase {
             producer: producer, topics: try TopicOptions.parse([]), gatewayId: "gateway-tests", maxMessageBytes: 65_536,
             logger: logger)
         let router = Router()
-        RESTSendRoutes(authenticate: authenticate, intake: intake, maxBatchMessages: 100).add(to: router)
+        RESTSendRoutes(
+            authenticate: authenticate, intake: intake, maxBatchMessages: 100, rateLimits: rateLimits ?? UserRateLimits(rate: 100, burst: 100)
+        ).add(to: router)
         do {
             try await Application(router: router).test(.router, body)
         } catch {

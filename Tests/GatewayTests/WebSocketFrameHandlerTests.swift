@@ -63,6 +63,47 @@ final class WebSocketFrameHandlerTests: XCTestCase {
         try await socket.waitForEvents(["opened", "message one", "message two", "rate limited three"])
     }
 
+    func testTwoSocketsOfOneUserShareItsBudgetAndAnotherUsersSocketHasItsOwn() async throws {
+        let limits = UserRateLimits(rate: 1, burst: 3)
+        let phone = try await TestSocket(user: "alice", rateLimits: limits)
+        let laptop = try await TestSocket(user: "alice", rateLimits: limits)
+        let other = try await TestSocket(user: "bob", rateLimits: limits)
+        try await phone.send(.text, "one")
+        try await laptop.send(.text, "two")
+        try await phone.send(.text, "three")
+        try await laptop.send(.text, "four")
+        try await phone.send(.text, "five")
+        for text in ["one", "two", "three"] { try await other.send(.text, text) }
+        try await phone.waitForEvents(["opened", "message one", "message three", "rate limited five"])
+        try await laptop.waitForEvents(["opened", "message two", "rate limited four"])
+        try await other.waitForEvents(["opened", "message one", "message two", "message three"])
+    }
+
+    /// A delivery is written once the socket took it in, even if the kernel never takes it:
+    /// a client that stops reading holds up no internal `/send` call.
+    func testADeliveryIsWrittenOnceTheSocketTookItIn() async throws {
+        let socket = try await TestSocket(kernelTakesWrites: false)
+        let message = ChatMessage.errorFrame(id: "m1", to: "alice", code: 400, reason: "test")
+        let written = await reachedSocket(socket.connection, message)
+        XCTAssertTrue(written)
+    }
+
+    /// Past its high water mark (`maxPendingBytes`) a socket's channel turns unwritable:
+    /// the client stopped reading, and the socket is closed at once, without a close
+    /// frame; deliveries then report not written.
+    func testASocketThatStopsReadingIsClosedWhenItsChannelTurnsUnwritable() async throws {
+        let socket = try await TestSocket()
+        socket.channel.isWritable = false
+        socket.channel.pipeline.fireChannelWritabilityChanged()
+        try await socket.waitUntilClosed()
+        try await socket.waitForEvents(["opened", "closed"])
+        let message = ChatMessage.errorFrame(id: "m1", to: "alice", code: 400, reason: "test")
+        let written = await reachedSocket(socket.connection, message)
+        XCTAssertFalse(written)
+        let frame = try await socket.channel.readOutbound(as: WebSocketFrame.self)
+        XCTAssertNil(frame, "no close frame for a client that does not read")
+    }
+
     func testMessagesAreTakenInAtOnceOnlyWhenNothingOfTheSocketsWaitsBeforeThem() async throws {
         let opening = Gate()
         let socket = try await TestSocket(rate: 100, burst: 100, takesAtOnce: true, opening: opening)
@@ -116,17 +157,24 @@ final class WebSocketFrameHandlerTests: XCTestCase {
 /// A test channel with one frame handler and a record of what it handed on.
 private struct TestSocket {
     let channel = NIOAsyncTestingChannel()
-    let connection = ClientConnection(user: "alice", format: .text, wantsServerAcks: false)
+    let connection: ClientConnection
     let events: Events
 
+    /// `rateLimits`: pass one to several sockets to share it, as the gateway does.
+    /// `kernelTakesWrites: false` puts a handler before the frame handler that keeps every
+    /// write, as a socket whose client stopped reading does.
     init(
-        maxMessageBytes: Int = 1 << 16, rate: Int = 100, burst: Int = 100, takesAtOnce: Bool = false, opening: Gate? = nil
+        user: String = "alice", maxMessageBytes: Int = 1 << 16, rate: Int = 100, burst: Int = 100,
+        rateLimits: UserRateLimits? = nil, kernelTakesWrites: Bool = true, takesAtOnce: Bool = false, opening: Gate? = nil
     ) async throws {
+        connection = ClientConnection(user: user, format: .text, wantsServerAcks: false)
         events = Events(takesAtOnce: takesAtOnce, opening: opening)
-        let settings = WebSocketFrameHandler.Settings(maxMessageBytes: maxMessageBytes, rateLimitPerSecond: rate, rateLimitBurst: burst)
+        let settings = WebSocketFrameHandler.Settings(
+            maxMessageBytes: maxMessageBytes, rateLimits: rateLimits ?? UserRateLimits(rate: rate, burst: burst))
         let (channel, connection, actions) = (channel, connection, events.actions)
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8103))
         try await channel.testingEventLoop.executeInContext {
+            if !kernelTakesWrites { try channel.pipeline.syncOperations.addHandler(StalledSocket()) }
             let handler = WebSocketFrameHandler(
                 connection: connection, settings: settings, actions: actions, logger: Logger(label: "test"))
             try channel.pipeline.syncOperations.addHandler(handler)
@@ -159,6 +207,16 @@ private struct TestSocket {
             try await Task.sleep(for: .milliseconds(10))
         }
         XCTAssertEqual(events.list, expected, file: file, line: line)
+    }
+}
+
+/// Keeps every write and never passes it on: the kernel of a socket whose client stopped
+/// reading.
+private final class StalledSocket: ChannelOutboundHandler, Sendable {
+    typealias OutboundIn = Any
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        XCTAssertNil(promise, "the frame handler waits for no write")
     }
 }
 
