@@ -12,6 +12,11 @@ struct IdleConnectionDialer: Sendable {
     let host: String
     let port: Int
     let path: String
+    /// Once upgraded, take nothing more from the socket: a client that stopped reading.
+    var stopsReading = false
+    /// The socket's receive buffer (SO_RCVBUF); small, it leaves what the server writes
+    /// in the server's buffers rather than in this side's kernel.
+    var receiveBufferBytes: Int?
 
     func open(from sourceAddress: String, user: String, key: String) async throws -> any Channel {
         let request =
@@ -25,7 +30,11 @@ struct IdleConnectionDialer: Sendable {
         let upgraded = upgradePromise.futureResult
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: eventLoop)
+            var bootstrap = ClientBootstrap(group: eventLoop)
+            if let receiveBufferBytes {
+                bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBufferBytes))
+            }
+            channel = try await bootstrap
                 .bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -40,6 +49,7 @@ struct IdleConnectionDialer: Sendable {
         try await channel.writeAndFlush(ByteBuffer(string: request))
         do {
             try await upgraded.get()
+            if stopsReading { try await channel.setOption(ChannelOptions.autoRead, value: false).get() }
         } catch {
             try? await channel.close()
             throw error

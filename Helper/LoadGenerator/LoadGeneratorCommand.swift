@@ -8,6 +8,6 @@ struct LoadGeneratorCommand: AsyncParsableCommand {
         abstract: "Vartalap load generator and connection-capacity test.",
         subcommands: [
             MessageLoadCommand.self, OfflineLoadCommand.self, CapacityCommand.self, BrokerFloorCommand.self,
-            DatabaseFloorCommand.self, QuietSpellCommand.self, IdleCPUCommand.self,
+            DatabaseFloorCommand.self, QuietSpellCommand.self, IdleCPUCommand.self, UnreadConnectionsCommand.self,
         ])
 }

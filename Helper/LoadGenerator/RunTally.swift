@@ -43,6 +43,11 @@ final class RunTally: Sendable {
         state.withLock { $0.errors[reason, default: 0] += 1 }
     }
 
+    /// How many messages were sent and server-acked: cheap, unlike `counts`, for pacing a
+    /// sender and reporting progress.
+    var sentCount: Int { state.withLock { $0.sentAt.count } }
+    var serverAckedCount: Int { state.withLock { $0.acked.count } }
+
     struct Counts {
         let sent: Int
         let serverAcked: Int

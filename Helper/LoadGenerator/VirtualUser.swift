@@ -49,11 +49,13 @@ final class VirtualUser: Sendable {
         }
     }
 
-    func send(to recipient: String, id: String) {
+    /// `text` goes into the JSON as it is: no quotes or backslashes. An `ephemeral` message
+    /// is never stored: not for an offline recipient, not in the history.
+    func send(to recipient: String, id: String, text: String = "load test message", ephemeral: Bool = false) {
         let now = Clock.microseconds()
         tally.sent(id, at: now, measured: measuring())
         outgoing.yield(.text(
-            #"{"_v":2.1,"id":"\#(id)","head":{"type":"INDIVIDUAL","to":"\#(recipient)","from":"\#(name)","contentType":"TEXT","chatid":"\#(name)"},"meta":{"sentAt":\#(now)},"body":{"text":"load test message"}}"#
+            #"{"_v":2.1,"id":"\#(id)","head":{"type":"INDIVIDUAL","to":"\#(recipient)","from":"\#(name)","contentType":"TEXT","chatid":"\#(name)","ephemeral":\#(ephemeral)},"meta":{"sentAt":\#(now)},"body":{"text":"\#(text)"}}"#
         ))
     }
 
