@@ -193,7 +193,11 @@ struct ObjectStoreIntegrationTests {
                 if case ObjectStoreError.unavailable = error { return true }
                 return false
             }
-            #expect(ContinuousClock.now - started < .seconds(4), "reported after the connect timeout, not the request's")
+            // Told by the refused connection, not by waiting out the request's deadline (how
+            // soon depends on the machine's load: no tighter bound here).
+            #expect(
+                ContinuousClock.now - started < harness.configuration.requestTimeout,
+                "reported only once the request's deadline passed")
         }
         try await harness.close()
     }
