@@ -1,12 +1,16 @@
 """The web client (Deployment/web) in a real headless Chromium, as two people use it:
-both log in and chat both ways, one is away while the other writes, the gateway dies
-and the pages reconnect by themselves, and a group chat."""
+both log in and chat both ways, send each other pictures through the real object store,
+one is away while the other writes, the gateway dies and the pages reconnect by
+themselves, and a group chat."""
 
+import base64
 import json
 import os
+import struct
 import tempfile
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 from selenium import webdriver
@@ -37,6 +41,7 @@ class Person:
         options.add_argument(f"--user-data-dir={self.profile.name}")
         self.driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
         self.driver.set_page_load_timeout(WAIT_SECONDS)
+        self.driver.set_script_timeout(WAIT_SECONDS)
 
     def wait(self, what, condition):
         try:
@@ -116,6 +121,55 @@ class Person:
         self.driver.find_element(By.ID, "composer-send").click()
         return self.wait(f"'{text}' is shown", lambda: self.message_with(text, "out"))
 
+    def attach(self, path):
+        """Picks a file in the composer's file picker, as a person choosing it would."""
+        self.driver.find_element(By.ID, "composer-file").send_keys(str(Path(path).resolve()))
+
+    def picture(self, name, direction):
+        """The shown picture named `name` (the file's name, the image's alt text): its
+        message id, state, image source, natural size and the link around it; or None."""
+        return self.driver.execute_script(
+            """const [name, direction] = arguments;
+            const item = [...document.querySelectorAll(`#messages li.message[data-direction="${direction}"]`)]
+                .find((li) => li.querySelector("img.attachment-image")?.alt === name);
+            if (!item) return null;
+            const image = item.querySelector("img.attachment-image");
+            return {
+                id: item.dataset.id,
+                fileId: item.querySelector(".attachment").dataset.fileId,
+                state: item.querySelector(".attachment").dataset.state,
+                src: image.src,
+                href: item.querySelector("a.attachment-link")?.href ?? null,
+                target: item.querySelector("a.attachment-link")?.target ?? null,
+                loaded: image.complete && image.naturalWidth > 0,
+                width: image.naturalWidth,
+                height: image.naturalHeight,
+            };""",
+            name, direction)
+
+    def wait_picture(self, name, direction):
+        """Waits until the picture is shown and its image has loaded; returns picture()."""
+        self.wait(f"the picture {name} ({direction}) has loaded",
+                  lambda: (self.picture(name, direction) or {}).get("loaded"))
+        return self.picture(name, direction)
+
+    def fetch_base64(self, url):
+        """The bytes at `url` as the page gets them (its origin, its CSP), in base64."""
+        return self.driver.execute_async_script(
+            """const [url, done] = arguments;
+            fetch(url)
+                .then((response) => response.ok ? response.arrayBuffer() : Promise.reject(new Error(`status ${response.status}`)))
+                .then((buffer) => {
+                    let text = "";
+                    for (const byte of new Uint8Array(buffer)) text += String.fromCharCode(byte);
+                    done(btoa(text));
+                }, (error) => done(`fetch failed: ${error.message}`));""",
+            url)
+
+    def composer_error(self):
+        node = self.driver.find_element(By.ID, "composer-error")
+        return node.text if node.is_displayed() else ""
+
     def message_with(self, text, direction):
         """The id of the shown message with this text, or None. Read in one script: the
         list is redrawn on every change, so element handles would go stale."""
@@ -171,6 +225,105 @@ class Person:
     def quit(self):
         self.driver.quit()
         self.profile.cleanup()
+
+
+def png(path, width, height, seed):
+    """Writes a valid RGB PNG of width x height, its pixels made from `seed`; returns its bytes."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(
+        b"\x00" + b"".join(bytes(((x * 16 + seed) % 256, (y * 16 + seed * 3) % 256, (seed * 40) % 256)) for x in range(width))
+        for y in range(height))
+    data = (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+    Path(path).write_bytes(data)
+    return data
+
+
+def picture_arrives(sender, recipient, path, data, size):
+    """`sender` picks the PNG at `path`; both pages show it loaded from the store, with the
+    bytes that were uploaded, and a click on the recipient's opens it full size in a new tab."""
+    name = Path(path).name
+    expected = base64.b64encode(data).decode()
+    sender.attach(path)
+    own = sender.wait_picture(name, "out")
+    shown = recipient.wait_picture(name, "in")
+    for person, picture in ((sender, own), (recipient, shown)):
+        assert (picture["width"], picture["height"]) == size, f"{person.name}: the picture is {picture['width']}x{picture['height']}, not {size}"
+        assert picture["src"].startswith(support.site_url()) and picture["fileId"] in picture["src"], \
+            f"{person.name}: the picture is its file's presigned URL on this origin, not {picture['src']!r}"
+        got = person.fetch_base64(picture["src"])
+        assert got == expected, f"{person.name}: the picture's bytes differ from the uploaded file ({len(data)} bytes): {got[:80]!r}"
+        assert picture["href"] == picture["src"] and picture["target"] == "_blank", \
+            f"{person.name}: the picture links to its full size in a new tab: {picture}"
+    sender.wait_state(own["id"], "delivered")
+    # What went over the wire, as the history keeps it: the documented attachment message.
+    key = support.login(recipient.name)
+    status, page = support.request("GET", f"/conversations/{sender.name}/messages?limit=50", None, recipient.name, key)
+    assert status == 200, f"history: {status} {page}"
+    [message] = [m for m in page["messages"] if m.get("id") == shown["id"]]
+    assert message["head"]["contentType"] == "IMAGE", f"the message is an IMAGE message: {message}"
+    assert message["body"] == {"fileId": shown["fileId"], "name": name, "contentType": "image/png", "size": len(data)}, \
+        f"the message body names the file: {message['body']}"
+    # A click opens the full-size picture in a new tab, at the store's URL.
+    before = set(recipient.driver.window_handles)
+    main = recipient.driver.current_window_handle
+    image = recipient.driver.find_element(
+        By.CSS_SELECTOR, f'#messages li.message[data-id="{shown["id"]}"] img.attachment-image')
+    image.click()
+    recipient.wait("a new tab opened", lambda: set(recipient.driver.window_handles) - before)
+    [tab] = set(recipient.driver.window_handles) - before
+    try:
+        recipient.driver.switch_to.window(tab)
+        recipient.wait("the new tab shows the full-size picture", lambda: recipient.driver.current_url == shown["href"])
+    finally:
+        recipient.driver.close()
+        recipient.driver.switch_to.window(main)
+    return shown
+
+
+def pictures_both_ways(alice, bob):
+    with tempfile.TemporaryDirectory(prefix="vartalap-pictures-") as directory:
+        from_alice = Path(directory) / f"from-{alice.name}.png"
+        from_bob = Path(directory) / f"from-{bob.name}.png"
+        alice_data = png(from_alice, 16, 16, seed=1)
+        bob_data = png(from_bob, 24, 12, seed=7)
+        picture_arrives(alice, bob, from_alice, alice_data, (16, 16))
+        picture_arrives(bob, alice, from_bob, bob_data, (24, 12))
+        # Another device of bob's has nothing saved: the picture comes from the history.
+        other = Person(bob.name, exact=True)
+        try:
+            other.log_in()
+            other.select_chat(f"user:{alice.name}")
+            picture = other.wait_picture(from_alice.name, "in")
+            assert other.fetch_base64(picture["src"]) == base64.b64encode(alice_data).decode(), \
+                "the picture from the history has the uploaded bytes"
+            other.wait_picture(from_bob.name, "out")
+        except Exception:
+            other.report()
+            raise
+        finally:
+            other.quit()
+
+
+def refused_pictures_are_reported(alice, bob):
+    with tempfile.TemporaryDirectory(prefix="vartalap-pictures-") as directory:
+        # Not a picture: the page refuses it before asking the server.
+        notes = Path(directory) / "notes.txt"
+        notes.write_text("not a picture")
+        alice.attach(notes)
+        alice.wait("the page says the text file is not a picture",
+                   lambda: "notes.txt" in alice.composer_error() and "not a picture" in alice.composer_error())
+        # An empty PNG: media-ms refuses the upload URL (400, size must be positive).
+        empty = Path(directory) / "empty.png"
+        empty.write_bytes(b"")
+        alice.attach(empty)
+        alice.wait("the page shows the server's refusal of the empty picture",
+                   lambda: "empty.png was not sent" in alice.composer_error() and "size" in alice.composer_error())
+        assert alice.picture("empty.png", "out") is None, "a refused picture is not shown as sent"
 
 
 def chat_both_ways(alice, bob):
@@ -293,6 +446,9 @@ def main():
             return
         steps = [
             ("1-to-1 both ways, each message shown as delivered", chat_both_ways),
+            ("pictures both ways through the object store, shown inline with the uploaded bytes, full size on a click, and from the history",
+             pictures_both_ways),
+            ("a picture the page or the server refuses is reported in the page", refused_pictures_are_reported),
             ("a message sent while the other page was closed arrives when it comes back", message_while_away),
             ("the pages reconnect by themselves after the gateway dies", reconnect_after_gateway_crash),
             ("a group made in the page carries messages both ways", group_chat),

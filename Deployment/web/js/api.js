@@ -72,3 +72,31 @@ export function conversationMessages(session, id, before) {
   const cursor = before ? `&before=${encodeURIComponent(before)}` : "";
   return call("GET", `/conversations/${encodeURIComponent(id)}/messages?limit=50${cursor}`, { session });
 }
+
+// Attachments (PROTOCOL.md "Attachments"): media-ms hands out presigned URLs of the object
+// store, which nginx serves on this origin; the bytes go to and come from the store itself.
+export function uploadGrant(session, ext, size) {
+  const query = `ext=${encodeURIComponent(ext)}&category=chat&size=${encodeURIComponent(size)}`;
+  return call("GET", `/assets/upload/presigned_url?${query}`, { session });
+}
+
+// The PUT to a presigned upload URL: the content type (and length) are signed, so the
+// store refuses any other with 403. No credentials: the URL's signature is the credential.
+export async function putToStore(url, file, contentType) {
+  let response;
+  try {
+    response = await fetch(url, { method: "PUT", headers: { "content-type": contentType }, body: file });
+  } catch (error) {
+    throw new APIError(0, `the upload did not reach the file store (${error.message})`);
+  }
+  if (!response.ok) throw new APIError(response.status, `the file store refused the upload (${response.status})`);
+}
+
+// Tells media-ms the upload finished (it checks the stored file) or failed (it deletes it).
+export function reportUpload(session, fileId, uploaded) {
+  return call("PUT", `/assets/${encodeURIComponent(fileId)}/status`, { session, body: { status: uploaded } });
+}
+
+export function downloadGrant(session, fileId) {
+  return call("GET", `/assets/download/${encodeURIComponent(fileId)}/presigned_url`, { session });
+}

@@ -7,7 +7,10 @@ export function newId() {
 }
 
 // A chat message; `kind` is "user" (head.type INDIVIDUAL) or "group" (GROUP, to = group id).
-export function chatMessage({ id, from, to, kind, text, at }) {
+// With an `attachment` ({fileId, name, contentType, size}, uploaded beforehand: PROTOCOL.md
+// "Attachments") it is an attachment message: head.contentType IMAGE (ATTACHMENT for other
+// files) and the file's fields as the body, with the text as an optional caption.
+export function chatMessage({ id, from, to, kind, text, at, attachment }) {
   return {
     _v: 2.1,
     id,
@@ -15,13 +18,37 @@ export function chatMessage({ id, from, to, kind, text, at }) {
       type: kind === "group" ? "GROUP" : "INDIVIDUAL",
       to,
       from,
-      contentType: "TEXT",
+      contentType: attachment ? (isImage(attachment) ? "IMAGE" : "ATTACHMENT") : "TEXT",
       ephemeral: false,
       // The recipient's chat: the group, or for a 1-to-1 message the sender.
       chatid: kind === "group" ? to : from,
     },
     meta: { createdAt: at },
-    body: { text },
+    body: attachment ? attachmentBody(attachment, text) : { text },
+  };
+}
+
+function attachmentBody({ fileId, name, contentType, size }, text) {
+  const body = { fileId, name, contentType, size };
+  if (text) body.text = text;
+  return body;
+}
+
+// Whether an attachment is shown as a picture: its media type, else the message's kind.
+export function isImage(attachment) {
+  return String(attachment?.contentType ?? "").toLowerCase().startsWith("image/");
+}
+
+// The file a message body names ({fileId, name?, contentType?, size?}), or undefined.
+function attachmentOf(body, headContentType) {
+  if (typeof body.fileId !== "string" || !body.fileId) return undefined;
+  const declared = typeof body.contentType === "string" ? body.contentType : "";
+  return {
+    fileId: body.fileId,
+    name: typeof body.name === "string" && body.name ? body.name : body.fileId,
+    // An app that left the media type out still says IMAGE in the head.
+    contentType: declared || (headContentType === "IMAGE" ? "image/*" : "application/octet-stream"),
+    size: Number.isFinite(body.size) ? body.size : undefined,
   };
 }
 
@@ -68,13 +95,15 @@ export function classify(frame) {
     return { kind: "notification" };
   }
   const isGroup = String(head.type ?? "").toUpperCase() === "GROUP";
+  const attachment = attachmentOf(body, contentType);
   return {
     kind: "message",
     id: frame.id,
     from: head.from,
     chatKind: isGroup ? "group" : "user",
     chatId: isGroup ? head.to : head.from,
-    text: typeof body.text === "string" ? body.text : JSON.stringify(body),
+    text: typeof body.text === "string" ? body.text : attachment ? "" : JSON.stringify(body),
     at: Number(frame.meta?.createdAt) || Date.now(),
+    ...(attachment ? { attachment } : {}),
   };
 }

@@ -1,5 +1,6 @@
 // Wires the page: login, the socket, and what each incoming frame does to the store.
 import * as api from "./api.js";
+import * as attachments from "./attachments.js";
 import { Connection } from "./connection.js";
 import { EventStreamConnection } from "./events.js";
 import { chatMessage, classify, clientAck, deliveryReceipt, newId } from "./frames.js";
@@ -47,6 +48,7 @@ function render() {
 
 function openChat(key) {
   openKey = key;
+  $("composer-error").textContent = "";
   store.markRead(key);
   render();
   $("composer-input").focus();
@@ -87,6 +89,7 @@ async function loadConversations() {
 
 function start(value) {
   saveSession(value);
+  view.setAttachmentURLs((fileId) => attachments.downloadURL(session, fileId));
   store = new Store(session.user);
   store.onChange(render);
   openKey = null;
@@ -150,7 +153,8 @@ async function refreshGroups() {
 
 function flushOutbox() {
   for (const message of store.unacknowledged()) {
-    const frame = chatMessage({ id: message.id, from: session.user, to: message.to, kind: message.kind, text: message.text, at: message.at });
+    const { id, to, kind, text, at, attachment } = message;
+    const frame = chatMessage({ id, from: session.user, to, kind, text, at, attachment });
     if (connection.send(frame)) store.advance(message.id, "sent");
   }
 }
@@ -189,12 +193,44 @@ function handleFrame(frame) {
   }
 }
 
-function send(text) {
-  const [kind, ...rest] = openKey.split(":");
+// A message to the chat `key` (the open one unless said); `attachment` for a picture,
+// uploaded beforehand.
+function send(text, attachment, key = openKey) {
+  const [kind, ...rest] = key.split(":");
   const to = rest.join(":");
-  const message = { id: newId(), from: session.user, text, at: Date.now() };
+  const message = { id: newId(), from: session.user, text, at: Date.now(), ...(attachment ? { attachment } : {}) };
   store.addOutgoing(kind, to, message);
   if (connection.send(chatMessage({ ...message, to, kind }))) store.advance(message.id, "sent");
+}
+
+// A picture picked in the composer: uploaded, then sent to the chat that was open when it
+// was picked. What goes wrong is shown under the composer.
+let uploading = 0;
+
+async function sendPicture(file) {
+  const key = openKey;
+  const user = session.user;
+  $("composer-error").textContent = "";
+  uploading += 1;
+  showUploads(`sending picture ${file.name}…`);
+  try {
+    const attachment = await attachments.uploadImage(session, file);
+    // Logged out (or in as someone else) meanwhile: nothing to send it from.
+    if (session?.user === user && store) send("", attachment, key);
+  } catch (error) {
+    $("composer-error").textContent = `The picture ${file.name} was not sent: ${error.message}`;
+    if (error.status === 401) stop("Your session ended, please log in again.");
+  } finally {
+    uploading -= 1;
+    showUploads();
+  }
+}
+
+function showUploads(text) {
+  const status = $("composer-status");
+  if (text) status.textContent = text;
+  else if (uploading === 0) status.textContent = "";
+  status.hidden = !status.textContent;
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -241,6 +277,15 @@ $("new-group-form").addEventListener("submit", async (event) => {
   } catch (error) {
     $("new-group-error").textContent = error.message;
   }
+});
+
+$("composer-file").addEventListener("change", () => {
+  const input = $("composer-file");
+  const files = [...input.files];
+  // Emptied, so picking the same file again is a change too.
+  input.value = "";
+  if (!openKey) return;
+  for (const file of files) sendPicture(file);
 });
 
 $("messages").addEventListener("scroll", () => {

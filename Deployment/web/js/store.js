@@ -50,10 +50,11 @@ export class Store {
   }
 
   // False for a message already shown: delivery is at-least-once, a copy repeats its id.
-  addIncoming({ chatKind, chatId, id, from, text, at }, isOpen) {
+  // `attachment`: the file the message names ({fileId, name, contentType, size}), if any.
+  addIncoming({ chatKind, chatId, id, from, text, at, attachment }, isOpen) {
     const chat = this.chat(chatKind, chatId);
     if (chat.messages.some((m) => m.direction === "in" && m.id === id && m.from === from)) return false;
-    chat.messages.push({ id, from, text, at, direction: "in" });
+    chat.messages.push({ id, from, text, at, direction: "in", ...(attachment ? { attachment } : {}) });
     if (!isOpen) chat.unread += 1;
     this.changed();
     return true;
@@ -66,8 +67,9 @@ export class Store {
     for (const event of events) {
       const direction = event.from === this.user ? "out" : "in";
       if (chat.messages.some((m) => m.id === event.id && (m.from ?? this.user) === event.from)) continue;
-      const { id, from, text, at } = event;
-      chat.messages.push(direction === "out" ? { id, from, text, at, direction, state: "acked" } : { id, from, text, at, direction });
+      const { id, from, text, at, attachment } = event;
+      const message = { id, from, text, at, direction, ...(attachment ? { attachment } : {}) };
+      chat.messages.push(direction === "out" ? { ...message, state: "acked" } : message);
     }
     chat.messages.sort((a, b) => a.at - b.at);
     this.changed();
