@@ -82,6 +82,44 @@ final class AttachmentTests: XCTestCase {
         XCTAssertEqual(apiStatus, 400, "\(body)")
     }
 
+    /// The app's flow: upload, confirm, send an IMAGE message naming the file to someone
+    /// offline; they get it when they connect (and in history) and download the same bytes.
+    func testAPhotoTravelsAsAMessageToAnOfflineUser() async throws {
+        let alice = try await User.login("att-alice")
+        let bob = try await User.login("att-bob")
+        let (url, fileId) = try await alice.presign()
+        let content = Self.bytes(30_000)
+        let (putStatus, answer) = try await Self.raw("PUT", url, body: content, contentType: "image/jpeg")
+        XCTAssertEqual(putStatus, 200, String(decoding: answer, as: UTF8.self))
+        let (confirmStatus, confirmBody) = try await alice.call("PUT", "/assets/\(fileId)/status", ["status": true])
+        XCTAssertEqual(confirmStatus, 200, "\(confirmBody)")
+
+        let sender = try await ChatClient.connect(alice.name, key: alice.key)
+        defer { sender.close() }
+        let photo: [String: Any] = ["fileId": fileId, "name": "cat.jpg", "contentType": "image/jpeg", "size": content.count]
+        sender.sendJSON([
+            "_v": 2.1, "id": "photo-1",
+            "head": ["type": "INDIVIDUAL", "to": bob.name, "from": alice.name, "contentType": "IMAGE", "chatid": alice.name],
+            "body": photo,
+        ])
+        _ = try await sender.waitForFrame("the server ack of the photo") { $0.isServerAck && $0.id == "photo-1" }
+
+        let recipient = try await ChatClient.connect(bob.name, key: bob.key)
+        defer { recipient.close() }
+        let delivered = try await recipient.waitForFrame("the photo message") { $0.id == "photo-1" && $0.from == alice.name }
+        XCTAssertEqual(delivered.contentType, "IMAGE")
+        let body = try XCTUnwrap(delivered.object["body"] as? [String: Any])
+        XCTAssertEqual(body["fileId"] as? String, fileId)
+        XCTAssertEqual(body["name"] as? String, "cat.jpg")
+        XCTAssertEqual(body["size"] as? Int, content.count)
+
+        let (status, grant) = try await bob.call("GET", "/assets/download/\(fileId)/presigned_url")
+        XCTAssertEqual(status, 200, "\(grant)")
+        let (getStatus, got) = try await Self.raw("GET", try XCTUnwrap(grant["url"] as? String))
+        XCTAssertEqual(getStatus, 200)
+        XCTAssertEqual(got, content)
+    }
+
     /// The legacy POST presign and the original `/file` prefix, through to a download.
     func testLegacyPresignAndFilePrefix() async throws {
         let owner = try await User.login("att-legacy")

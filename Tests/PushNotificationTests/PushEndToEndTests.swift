@@ -20,11 +20,13 @@ final class PushEndToEndTests: XCTestCase {
         return (Int(response.status.code), Data(body.readableBytesView))
     }
 
-    private static func send(from user: String, key: String, to recipient: String, id: String, contentType: String) async throws {
+    private static func send(
+        from user: String, key: String, to recipient: String, id: String, contentType: String, body: [String: Any]? = nil
+    ) async throws {
         let frame: [String: Any] = [
             "_v": 2.1, "id": id,
             "head": ["type": "INDIVIDUAL", "to": recipient, "from": user, "contentType": contentType, "chatid": user],
-            "body": ["text": "hello \(id)"],
+            "body": body ?? ["text": "hello \(id)"],
         ]
         let text = String(decoding: try JSONSerialization.data(withJSONObject: frame), as: UTF8.self)
         let (status, body) = try await post("/send", json: [text], headers: ["user": user, "accesskey": key])
@@ -69,6 +71,21 @@ final class PushEndToEndTests: XCTestCase {
                     XCTAssertEqual(pushes.map(\.messageIds), [["hello-1"], ["hello-2"]], "exactly one push per message to \(token)")
                     let frame = try JSONSerialization.jsonObject(with: Data(try XCTUnwrap(pushes.first?.data["message"]).utf8))
                     XCTAssertEqual((frame as? [String: Any])?["from"] as? String, alice)
+                }
+                // A photo: its push says it carries a file, and which.
+                let fileId = "0123456789abcdef0123456789abcdef"
+                try await Self.send(
+                    from: alice, key: aliceKey, to: bob, id: "photo-1", contentType: "IMAGE",
+                    body: ["fileId": fileId, "name": "cat.jpg", "contentType": "image/jpeg", "size": 52133])
+                try await eventually(timeout: .seconds(30), "the photo pushed to each device") {
+                    tokens.allSatisfy { google.sends(to: $0).flatMap(\.messageIds).contains("photo-1") }
+                }
+                for token in tokens {
+                    let photoPush = try XCTUnwrap(google.sends(to: token).first { $0.messageIds == ["photo-1"] })
+                    XCTAssertEqual(photoPush.data["attachments"], "1")
+                    XCTAssertEqual(photoPush.data["fileId"], fileId)
+                    XCTAssertEqual(photoPush.data["mediaType"], "image/jpeg")
+                    XCTAssertNil(google.sends(to: token).first { $0.messageIds == ["hello-2"] }?.data["attachments"])
                 }
                 let status = try await service.stop()
                 XCTAssertEqual(status, 0, service.output)

@@ -66,4 +66,35 @@ final class PushPayloadTests: XCTestCase {
         XCTAssertEqual(ids.last, "m60", "the newest message is kept")
         XCTAssertEqual(ids, (61 - ids.count...60).map { "m\($0)" }, "a contiguous run of the newest")
     }
+
+    private func attachmentMessage(_ id: String, caption: String = "") -> ChatMessage {
+        var photo = message(id)
+        photo.meta["contentType"] = "IMAGE"
+        photo.content = Data(
+            #"{"contentType":"image/jpeg","fileId":"0123456789abcdef0123456789abcdef","name":"cat.jpg","size":52133,"text":"\#(caption)"}"#.utf8)
+        return photo
+    }
+
+    func testAnAttachmentIsNamedEvenWhenItsBodyDidNotFit() throws {
+        let single = PushPayload.data(for: [attachmentMessage("p1")], messageVersion: 2.1)
+        XCTAssertEqual(single["attachments"], "1")
+        XCTAssertEqual(single["fileId"], "0123456789abcdef0123456789abcdef")
+        XCTAssertEqual(single["mediaType"], "image/jpeg")
+        XCTAssertNil(single["truncated"])
+
+        let longCaption = PushPayload.data(for: [attachmentMessage("p2", caption: String(repeating: "c", count: 5000))], messageVersion: 2.1)
+        XCTAssertEqual(longCaption["truncated"], "true")
+        XCTAssertEqual(longCaption["attachments"], "1", "said from the full message, not the truncated one")
+        XCTAssertEqual(longCaption["fileId"], "0123456789abcdef0123456789abcdef")
+        XCTAssertLessThanOrEqual(PushPayload.size(of: longCaption), PushPayload.maxDataBytes)
+    }
+
+    func testABurstCountsItsAttachmentsAndTextAloneHasNone() throws {
+        let burst = PushPayload.data(for: [message("t1"), attachmentMessage("p1"), attachmentMessage("p2")], messageVersion: 3)
+        XCTAssertEqual(burst["attachments"], "2")
+        XCTAssertNil(burst["fileId"], "a burst names no single file")
+        let text = PushPayload.data(for: [message("t1"), message("t2")], messageVersion: 2.1)
+        XCTAssertNil(text["attachments"])
+        XCTAssertNil(text["fileId"])
+    }
 }
