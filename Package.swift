@@ -53,6 +53,8 @@ let package = Package(
         .systemLibrary(
             name: "CMongoC", path: "Libs/CMongoC", pkgConfig: "libmongoc-1.0",
             providers: [.apt(["libmongoc-dev", "libbson-dev"])]),
+        // zlib, seen only by Compression.
+        .systemLibrary(name: "CZlib", path: "Libs/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Libraries
         .target(
@@ -140,6 +142,21 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Libs/ObjectStore"),
+        // gzip over the system's zlib.
+        .target(name: "Compression", dependencies: ["CZlib"], path: "Libs/Compression"),
+        // History older than a cutoff moved to chunks in the object store, and read back
+        // through: used by persistence and vartalap-admin.
+        .target(
+            name: "HistoryArchive",
+            dependencies: [
+                "Compression", "DocumentStore", "ObjectStore", "ServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Libs/HistoryArchive"),
 
         // MARK: Services, one executable each
         .executableTarget(
@@ -191,6 +208,7 @@ let package = Package(
             name: "Persistence",
             dependencies: [
                 "Contracts", "Pipeline", "Auth", "Groups", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI",
+                "HistoryArchive", "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -250,12 +268,16 @@ let package = Package(
         // load, offline path, connection capacity, and the broker and database floors).
         .executableTarget(
             name: "VartalapAdmin",
-            dependencies: ["ServiceKit", "Broker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ServiceKit", "Broker", "DocumentStore", "ObjectStore", "HistoryArchive",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Helper/VartalapAdmin"),
         .executableTarget(
             name: "LoadGenerator",
             dependencies: [
-                "Broker", "DocumentStore", "ObjectStore",
+                "Broker", "ChatProtocol", "DocumentStore", "HistoryArchive", "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -307,6 +329,10 @@ let package = Package(
             ],
             path: "Tests/AuthTests"),
         .testTarget(
+            name: "HistoryArchiveTests",
+            dependencies: ["HistoryArchive", "Compression", "DocumentStore", "ObjectStore", "TestSupport"],
+            path: "Tests/HistoryArchiveTests"),
+        .testTarget(
             name: "ObjectStoreTests",
             dependencies: [
                 "ObjectStore", "TestSupport",
@@ -343,6 +369,7 @@ let package = Package(
             name: "PersistenceTests",
             dependencies: ["Contracts", "Pipeline", 
                 "Persistence", "TestSupport", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                "HistoryArchive", "ObjectStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -393,8 +420,8 @@ let package = Package(
             path: "Tests/GatewayTests"),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Contracts", 
-                "Broker", "ChatProtocol", "ServiceKit", "TestSupport",
+            dependencies: ["Contracts",
+                "Broker", "ChatProtocol", "DocumentStore", "ServiceKit", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOPosix", package: "swift-nio"),

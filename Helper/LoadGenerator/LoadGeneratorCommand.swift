@@ -8,7 +8,7 @@ struct LoadGeneratorCommand: AsyncParsableCommand {
         abstract: "Vartalap load generator and connection-capacity test.",
         subcommands: [
             MessageLoadCommand.self, OfflineLoadCommand.self, CapacityCommand.self, BrokerFloorCommand.self,
-            DatabaseFloorCommand.self, QuietSpellCommand.self, IdleCPUCommand.self, UnreadConnectionsCommand.self,
+            DatabaseFloorCommand.self, QuietSpellCommand.self, IdleCPUCommand.self, UnreadConnectionsCommand.self, ArchiveLoadCommand.self,
             MediaLoadCommand.self,
         ])
 }

@@ -6,13 +6,13 @@ import ServiceKit
 /// Operator tasks: `vartalap-admin create-topics` creates every topic (Docs/LIFECYCLE.md)
 /// with its partition count (auto-created topics would get one partition);
 /// `purge-consumed` keeps the local broker's memory down to what consumers still have to
-/// read.
+/// read; `archive-history` moves old history to the object store now.
 @main
 struct VartalapAdmin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vartalap-admin",
         abstract: "Operator tasks for a Vartalap deployment.",
-        subcommands: [CreateTopics.self, PurgeConsumed.self])
+        subcommands: [CreateTopics.self, PurgeConsumed.self, ArchiveHistory.self])
 }
 
 struct CreateTopics: AsyncParsableCommand {

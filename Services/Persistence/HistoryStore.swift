@@ -1,6 +1,7 @@
 import ChatProtocol
 import DocumentStore
 import Foundation
+import HistoryArchive
 
 /// The conversation history: one document per chat message and conversation, with who may
 /// read it, kept for the retention (a TTL index on `expireAt`).
@@ -8,6 +9,9 @@ import Foundation
 /// Written in batches by `HistoryWriter`, read by `HistoryRoutes`. Everything is found
 /// through `readers`, so a user reads only conversations they took part in, and a group
 /// member only the messages sent while they were a member.
+///
+/// With an archive, older messages live in chunks in the object store (Libs/HistoryArchive)
+/// and every listing reads through: MongoDB and the chunks merged in one order.
 struct HistoryStore: Sendable {
     static let collectionName = "history"
 
@@ -37,7 +41,11 @@ struct HistoryStore: Sendable {
     }
 
     let collection: DocumentCollection
-    let retention: Duration
+    /// How long MongoDB keeps a message; nil when the archiver takes them instead (then no
+    /// TTL may delete what it has not archived).
+    let retention: Duration?
+    /// The archived part of the history, when this deployment has an object store.
+    var archive: HistoryReadThrough? = nil
 
     func createIndexes() async throws {
         // Messages are listed by time, then by the gateway's accept sequence (`seq`), so a
@@ -49,6 +57,12 @@ struct HistoryStore: Sendable {
         _ = try await collection.updateMany(["seq": ["$exists": false]], ["$set": ["seq": .int64(0)]])
         try await collection.createIndex(["readers": 1, "at": 1], name: "readers")
         try await collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: "retention")
+        if retention == nil {
+            // Archiving took over from the TTL: messages written with an expiry before keep
+            // theirs no longer.
+            _ = try await collection.updateMany(["expireAt": ["$exists": true]], ["$unset": ["expireAt": ""]])
+        }
+        try await archive?.index.createIndexes()
     }
 
     /// Records the entries: one unordered insert of a document per message (the copies of a
@@ -67,17 +81,19 @@ struct HistoryStore: Sendable {
             }
             merged[entry.documentId]?.readers = known.readers + entry.readers.filter { !known.readers.contains($0) }
         }
-        let expireAt = BSONValue.date(now.addingTimeInterval(TimeInterval(retention.components.seconds)))
+        let expireAt = retention.map { BSONValue.date(now.addingTimeInterval(TimeInterval($0.components.seconds))) }
         let documents = order.map { id -> Document in
             let (entry, readers) = merged[id]!
             let message = entry.message
-            return [
+            var document: Document = [
                 "_id": .string(id), "conversation": .string(entry.conversation.stored), "id": .string(message.id),
                 "source": .string(message.source), "at": .int64(Int64(clamping: message.serverTimestamp)),
                 "seq": .int64(Int64(clamping: message.acceptSequence)),
                 "readers": .array(readers.map(BSONValue.string)),
-                "message": .string(message.protobufData().base64EncodedString()), "expireAt": expireAt,
+                "message": .string(message.protobufData().base64EncodedString()),
             ]
+            document["expireAt"] = expireAt
+            return document
         }
         do {
             _ = try await collection.insertMany(documents, ordered: false)
@@ -101,18 +117,32 @@ struct HistoryStore: Sendable {
             "conversation": ["$in": .array(conversations.map { .string($0.stored) })], "readers": .string(user),
         ]
         let order: Int32
+        let cursor: HistoryPosition?
         switch direction {
-        case .before(let cursor):
+        case .before(let before):
             order = -1
-            if let cursor { filter["$or"] = Self.beyond(try await withSequence(cursor), "$lt") }
-        case .after(let cursor):
+            if let before {
+                let position = try await withSequence(before)
+                filter["$or"] = Self.beyond(position, "$lt")
+                cursor = position
+            } else {
+                cursor = nil
+            }
+        case .after(let after):
             order = 1
-            filter["$or"] = Self.beyond(try await withSequence(cursor), "$gt")
+            let position = try await withSequence(after)
+            filter["$or"] = Self.beyond(position, "$gt")
+            cursor = position
         }
         let documents = try await collection.find(
             filter, sort: ["at": .int32(order), "seq": .int32(order), "_id": .int32(order)], limit: limit + 1)
-        let messages = documents.prefix(limit).compactMap(Self.message)
-        let next = documents.count > limit ? Self.cursor(of: documents[limit - 1]) : nil
+        var listed = documents.compactMap(ArchivedMessage.init(document:))
+        if let archive {
+            listed = try await archive.page(
+                listed, of: conversations.map(\.stored), readBy: user, beyond: cursor, newestFirst: order < 0, count: limit + 1)
+        }
+        let messages = listed.prefix(limit).compactMap(Self.message)
+        let next = listed.count > limit ? Self.cursor(of: listed[limit - 1]) : nil
         return MessagePage(messages: messages, next: next)
     }
 
@@ -127,18 +157,22 @@ struct HistoryStore: Sendable {
             ["$match": ["readers": .string(user)]],
             ["$group": ["_id": "$conversation", "at": ["$max": "$at"]]],
         ])
-        var ordered = latest.compactMap { document -> HistoryCursor? in
-            guard let key = document["_id"]?.stringValue, let at = document["at"]?.intValue.map(Int64.init) else { return nil }
-            return HistoryCursor(at: at, id: key)
+        var newest: [String: Int64] = [:]
+        for document in latest {
+            guard let key = document["_id"]?.stringValue, let at = document["at"]?.intValue else { continue }
+            newest[key] = Int64(at)
         }
-        .sorted { ($0.at, $0.id) > ($1.at, $1.id) }
+        // A conversation whose history is archived, wholly or in part, is listed too.
+        for (key, at) in try await archive?.index.latestByConversation(readBy: user) ?? [] {
+            newest[key] = max(newest[key] ?? at, at)
+        }
+        var ordered = newest.map { HistoryCursor(at: $0.value, id: $0.key) }
+            .sorted { ($0.at, $0.id) > ($1.at, $1.id) }
         if let before { ordered = ordered.filter { ($0.at, $0.id) < (before.at, before.id) } }
         var conversations: [Conversation] = []
         for position in ordered.prefix(limit) {
             guard let key = ConversationKey(stored: position.id),
-                let newest = try await collection.findOne(
-                    ["conversation": .string(position.id), "readers": .string(user)], sort: ["at": -1, "seq": -1, "_id": -1]),
-                let message = Self.message(newest)
+                let message = try await page(of: [key], readBy: user, .before(nil), limit: 1).messages.first
             else { continue }
             conversations.append(Conversation(key: key, lastMessage: message, updatedAt: position.at))
         }
@@ -148,30 +182,28 @@ struct HistoryStore: Sendable {
 
     /// Items past the cursor in sort order: a later (or earlier) time, or the same time and a
     /// later (earlier) sequence, or the same of both and a later (earlier) id.
-    private static func beyond(_ cursor: HistoryCursor, _ comparison: String) -> BSONValue {
-        let seq = BSONValue.int64(cursor.seq ?? 0)
-        return .array([
+    private static func beyond(_ cursor: HistoryPosition, _ comparison: String) -> BSONValue {
+        .array([
             .document(["at": [comparison: .int64(cursor.at)]]),
-            .document(["at": .int64(cursor.at), "seq": [comparison: seq]]),
-            .document(["at": .int64(cursor.at), "seq": seq, "_id": [comparison: .string(cursor.id)]]),
+            .document(["at": .int64(cursor.at), "seq": [comparison: .int64(cursor.seq)]]),
+            .document(["at": .int64(cursor.at), "seq": .int64(cursor.seq), "_id": [comparison: .string(cursor.id)]]),
         ])
     }
 
     /// A cursor made before message cursors carried the sequence takes it from the
     /// message it names (0 when that message is gone: it then falls back to the old order).
-    private func withSequence(_ cursor: HistoryCursor) async throws -> HistoryCursor {
-        guard cursor.seq == nil else { return cursor }
+    private func withSequence(_ cursor: HistoryCursor) async throws -> HistoryPosition {
+        if let seq = cursor.seq { return HistoryPosition(at: cursor.at, seq: seq, id: cursor.id) }
         let named = try await collection.findOne(["_id": .string(cursor.id)])
-        return HistoryCursor(at: cursor.at, seq: named?["seq"]?.intValue.map(Int64.init) ?? 0, id: cursor.id)
+        return HistoryPosition(at: cursor.at, seq: Int64(named?["seq"]?.intValue ?? 0), id: cursor.id)
     }
 
-    private static func cursor(of document: Document) -> HistoryCursor? {
-        guard let at = document["at"]?.intValue.map(Int64.init), let id = document["_id"]?.stringValue else { return nil }
-        return HistoryCursor(at: at, seq: document["seq"]?.intValue.map(Int64.init) ?? 0, id: id)
+    private static func cursor(of message: ArchivedMessage) -> HistoryCursor {
+        HistoryCursor(at: message.at, seq: message.seq, id: message.documentId)
     }
 
-    private static func message(_ document: Document) -> ChatMessage? {
-        guard let text = document["message"]?.stringValue, let data = Data(base64Encoded: text) else { return nil }
+    private static func message(_ stored: ArchivedMessage) -> ChatMessage? {
+        guard let data = Data(base64Encoded: stored.message) else { return nil }
         return try? ChatMessage(protobuf: data)
     }
 }

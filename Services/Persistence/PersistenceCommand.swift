@@ -1,9 +1,12 @@
 import ArgumentParser
+import Foundation
 import Auth
 import Broker
 import Contracts
 import DocumentStore
 import Groups
+import HistoryArchive
+import ObjectStore
 import Pipeline
 import ServiceKit
 import ServiceLifecycle
@@ -19,10 +22,20 @@ struct PersistenceCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var topics: TopicOptions
     @OptionGroup var persistence: PersistenceOptions
+    @OptionGroup var objectStore: ObjectStoreOptions
+    @OptionGroup var archive: ArchiveOptions
+
+    func validate() throws {
+        guard archive.archives else { return }
+        guard persistence.keepsHistory else { throw ValidationError("--archive-after-days needs a history (--history-retention-days > 0)") }
+        guard objectStore.isConfigured else { throw ValidationError("--archive-after-days needs an object store (--s3-endpoint ...)") }
+    }
 
     func run() async throws {
         let environment = ServiceEnvironment.bootstrap(
-            common, extraSummary: ["offlineRetentionDays": "\(persistence.offlineRetentionDays)"])
+            common,
+            extraSummary: ["offlineRetentionDays": "\(persistence.offlineRetentionDays)"]
+                .merging(archive.summary) { first, _ in first }.merging(objectStore.redactedSummary) { first, _ in first })
         try await environment.run { resources in
             let database = resources.keep(try DocumentStore(uri: common.mongoUrl), "database") { await $0.close() }
             let store = OfflineStore(
@@ -40,12 +53,37 @@ struct PersistenceCommand: AsyncParsableCommand {
                 store: store, producer: pipeline.producer, topics: topics, deadLetters: pipeline.deadLetters,
                 logger: environment.logger, connectedUsers: connectedUsers, resolve: pipeline.resolve)
 
-            let history = persistence.keepsHistory
-                ? HistoryStore(
-                    collection: database.collection(HistoryStore.collectionName, in: common.mongoDatabase),
-                    retention: .seconds(persistence.historyRetentionDays * 86_400))
+            // With an object store, history reads through to the archive (also after archiving
+            // was turned off: what it archived stays readable).
+            let objects = try objectStore.isConfigured
+                ? ObjectStoreClient(
+                    configuration: objectStore.configuration(),
+                    httpClient: resources.keep(ObjectStoreClient.makeHTTPClient(), "object store client") { try await $0.shutdown() })
                 : nil
+            var history: HistoryStore?
+            if persistence.keepsHistory {
+                history = HistoryStore(
+                    collection: database.collection(HistoryStore.collectionName, in: common.mongoDatabase),
+                    retention: archive.archives ? nil : .seconds(persistence.historyRetentionDays * 86_400))
+                history?.archive = objects.map {
+                    HistoryReadThrough(
+                        index: ChunkIndex(collection: database.collection(ChunkIndex.collectionName, in: common.mongoDatabase)),
+                        reader: ChunkReader(store: $0))
+                }
+            }
             try await history?.createIndexes()
+            let archiving: [any Service] = archive.archives
+                ? objects.map { objects in
+                    [
+                        ArchiveSchedule(
+                            archiver: HistoryArchiver(
+                                database: database, databaseName: common.mongoDatabase, store: objects,
+                                chunkMessages: archive.archiveChunkMessages, retention: archive.retention,
+                                owner: "persistence-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))",
+                                logger: environment.logger),
+                            after: .seconds(archive.archiveAfterDays * 86_400), interval: archive.interval, logger: environment.logger)
+                    ]
+                } ?? [] : []
 
             let router = environment.makeRouter(context: AuthenticatedContext.self)
             let verifier = AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: environment.logger)
@@ -58,7 +96,7 @@ struct PersistenceCommand: AsyncParsableCommand {
                 workers: workers.services, application: environment.makeApplication(router.buildResponder())
             ) { workers.handle($0) }
             guard let history else { return services }
-            return services + (try historyServices(history, sharingProducerOf: pipeline, environment: environment))
+            return services + archiving + (try historyServices(history, sharingProducerOf: pipeline, environment: environment))
         }
     }
 
