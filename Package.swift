@@ -142,6 +142,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Libs/ObjectStore"),
+        // Pages (a support address answered by its agents): the model, its rules and store.
+        .target(name: "Pages", dependencies: ["DocumentStore"], path: "Libs/Pages"),
         // gzip over the system's zlib.
         .target(name: "Compression", dependencies: ["CZlib"], path: "Libs/Compression"),
         // History older than a cutoff moved to chunks in the object store, and read back
@@ -245,7 +247,7 @@ let package = Package(
         .executableTarget(
             name: "GroupService",
             dependencies: [
-                "Contracts", "Auth", "Broker", "ChatProtocol", "DocumentStore", "Groups", "PublicAPI", "ServiceKit",
+                "Contracts", "Auth", "Broker", "ChatProtocol", "DocumentStore", "Groups", "Pages", "PublicAPI", "ServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -356,7 +358,7 @@ let package = Package(
             path: "Tests/MediaServiceTests"),
         .testTarget(
             name: "GroupTests",
-            dependencies: ["Groups", "ChatProtocol", "DocumentStore", "TestSupport"],
+            dependencies: ["Groups", "Pages", "ChatProtocol", "DocumentStore", "TestSupport"],
             path: "Tests/GroupTests"),
         .testTarget(
             name: "MessageRouterTests",

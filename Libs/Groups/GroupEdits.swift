@@ -12,6 +12,8 @@ extension Group {
     ) throws(GroupEditError) -> Group {
         let name = try validName(name, limits: limits)
         guard !id.isEmpty else { throw GroupEditError(.invalid, "a group id must not be empty") }
+        // `~` starts page ids (Libs/Pages): a group never looks like a page.
+        guard !id.hasPrefix("~") else { throw GroupEditError(.invalid, "a group id must not start with ~") }
         guard requested.count <= limits.maxMembersAtCreation else {
             throw GroupEditError(.invalid, "at most \(limits.maxMembersAtCreation) members at creation")
         }

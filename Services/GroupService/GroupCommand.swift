@@ -4,15 +4,17 @@ import Broker
 import DocumentStore
 import Groups
 import Hummingbird
+import Pages
 import PublicAPI
 import ServiceKit
 
-/// group-ms: groups and their members; every change is told to the members as a group event.
+/// group-ms: groups and their members (every change is told to the members as a group
+/// event), and pages and their agents.
 @main
 struct GroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "group-ms",
-        abstract: "Vartalap group service: /groups routes, membership rules and group events.")
+        abstract: "Vartalap group service: /groups routes, membership rules and group events; /pages and their agents.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var topics: TopicOptions
@@ -39,6 +41,12 @@ struct GroupCommand: AsyncParsableCommand {
                 operations: operations, verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: logger)
             ).add(to: router)
             GroupActionRoute(operations: operations).add(to: router)
+            let pages = PageStore(collection: database.collection(PageStore.collectionName, in: common.mongoDatabase))
+            try await pages.createIndexes()
+            PageRoutes(
+                operations: PageOperations(store: pages),
+                verifier: AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: logger)
+            ).add(to: router)
             let application = environment.makeApplication(router.buildResponder())
             return [ProducerService(producer, topics: topics.allTopicNames), application]
         }

@@ -55,7 +55,8 @@ def is_valid_document():
 
 
 class People:
-    """alice, bob and carol, logged in, and a group alice made with bob in it."""
+    """alice, bob and carol, logged in, a group alice made with bob in it, and a page alice
+    made with bob as its moderator."""
 
     def __init__(self):
         self.names = {role: support.unique_user(role) for role in ("alice", "bob", "carol")}
@@ -64,6 +65,12 @@ class People:
             "POST", "/groups", {"name": "OpenAPI", "members": [self.names["bob"]]}, *self.credentials("alice"))
         assert status == 200, f"creating a group: {status} {body}"
         self.group = body["groupId"]
+        status, body = support.request("POST", "/pages", {"name": "OpenAPI"}, *self.credentials("alice"))
+        assert status == 201, f"creating a page: {status} {body}"
+        self.page = body["id"]
+        status, body = support.request(
+            "POST", f"/pages/{self.page}/agents", {"usernames": [self.names["bob"]]}, *self.credentials("alice"))
+        assert status == 200, f"adding bob to the page: {status} {body}"
 
     def credentials(self, role):
         return self.names[role], self.keys[role]
@@ -135,7 +142,8 @@ def every_operation_answers_as_documented():
         count += 1
         people = People()  # fresh users and group: some operations change them
         user, key = people.credentials("alice")
-        concrete = path.replace("{id}", people.group)
+        concrete = path.replace("{id}", people.page if path.startswith("/pages/") else people.group)
+        concrete = concrete.replace("{username}", people.names["bob"])
         if "{fileId}" in path:
             concrete = concrete.replace("{fileId}", people.uploaded_file("alice"))
         concrete += query_string(operation)
