@@ -79,7 +79,9 @@ struct ArchiveLoadCommand: AsyncParsableCommand {
             guard archived.ids == inDatabase.ids else {
                 throw Login.Failed(description: "the archived pages differ from the pages read from MongoDB")
             }
-            print("every conversation read the same before and after archiving (\(archived.ids.count) messages)")
+            print(
+                "every conversation read the same before and after archiving "
+                    + "(\(archived.ids.values.map(\.count).reduce(0, +)) messages in \(archived.ids.count) conversations)")
         } catch {
             try? await http.shutdown()
             await database.close()

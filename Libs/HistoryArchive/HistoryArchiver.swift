@@ -103,31 +103,37 @@ public struct HistoryArchiver: Sendable {
                 let conversation = first["conversation"]?.stringValue
             else { break }
             previous = conversation
-            while true {
-                let documents = try await history.find(
-                    ["conversation": .string(conversation), "at": ["$lt": .int64(cutoffMilliseconds)]],
-                    sort: Self.order(1), limit: chunkMessages)
-                let messages = documents.compactMap(ArchivedMessage.init(document:))
-                if messages.count < documents.count {
-                    // Every history document has these fields; one without them is left where it is.
-                    logger.error("history documents without their fields are not archived", metadata: ["conversation": "\(conversation)"])
-                    break
-                }
-                if !messages.isEmpty {
-                    try await archive(messages, of: conversation, now: now)
-                    summary.archivedMessages += messages.count
-                    summary.chunksWritten += 1
-                    try await renewLease()
-                }
-                if documents.count < chunkMessages { break }
+            var oldestLeft = first["at"]?.intValue.map(Int64.init)
+            if let firstAt = oldestLeft, firstAt < cutoffMilliseconds {
+                try await archive(conversation, before: cutoffMilliseconds, now: now, into: &summary)
+                oldestLeft = try await history.findOne(["conversation": .string(conversation)], sort: Self.order(1))?["at"]?
+                    .intValue.map(Int64.init)
             }
-            if let remaining = try await history.findOne(["conversation": .string(conversation)], sort: Self.order(1)),
-                let at = remaining["at"]?.intValue
-            {
-                oldest = min(oldest ?? Int64(at), Int64(at))
-            }
+            if let oldestLeft { oldest = min(oldest ?? oldestLeft, oldestLeft) }
         }
         summary.oldestInDatabase = oldest.map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
+    }
+
+    /// One conversation's messages before the cutoff, a chunk at a time, oldest first.
+    private func archive(_ conversation: String, before cutoffMilliseconds: Int64, now: Date, into summary: inout Summary) async throws {
+        while true {
+            let documents = try await history.find(
+                ["conversation": .string(conversation), "at": ["$lt": .int64(cutoffMilliseconds)]],
+                sort: Self.order(1), limit: chunkMessages)
+            let messages = documents.compactMap(ArchivedMessage.init(document:))
+            if messages.count < documents.count {
+                // Every history document has these fields; one without them is left where it is.
+                logger.error("history documents without their fields are not archived", metadata: ["conversation": "\(conversation)"])
+                return
+            }
+            if !messages.isEmpty {
+                try await archive(messages, of: conversation, now: now)
+                summary.archivedMessages += messages.count
+                summary.chunksWritten += 1
+                try await renewLease()
+            }
+            if documents.count < chunkMessages { return }
+        }
     }
 
     /// The four steps of one chunk.
@@ -156,9 +162,14 @@ public struct HistoryArchiver: Sendable {
         metrics.chunksWritten.increment()
     }
 
+    /// Ids per delete: the local database's `$in` costs grow with the list's length (0.6 ms
+    /// a document at 100, 1.7 at 500, 3.4 at 1,000); MongoDB's do not.
+    static let deleteBatch = 100
+
     /// Steps 3 and 4.
     private func purge(_ documentIds: [String], of key: String) async throws {
-        for batch in stride(from: 0, to: documentIds.count, by: 500).map({ documentIds[$0..<min($0 + 500, documentIds.count)] }) {
+        for start in stride(from: 0, to: documentIds.count, by: Self.deleteBatch) {
+            let batch = documentIds[start..<min(start + Self.deleteBatch, documentIds.count)]
             _ = try await history.deleteMany(["_id": ["$in": .array(batch.map(BSONValue.string))]])
         }
         try await index.setState(.archived, of: key)

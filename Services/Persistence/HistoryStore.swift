@@ -14,6 +14,7 @@ import HistoryArchive
 /// and every listing reads through: MongoDB and the chunks merged in one order.
 struct HistoryStore: Sendable {
     static let collectionName = "history"
+    static let orderIndex = "conversation_order"
 
     /// A page of one conversation's messages, and where the next page starts.
     struct MessagePage: Sendable {
@@ -50,7 +51,7 @@ struct HistoryStore: Sendable {
     func createIndexes() async throws {
         // Messages are listed by time, then by the gateway's accept sequence (`seq`), so a
         // sender's messages accepted within one millisecond keep their order.
-        try await collection.createIndex(["conversation": 1, "at": 1, "seq": 1, "_id": 1], name: "conversation_order")
+        try await collection.createIndex(["conversation": 1, "at": 1, "seq": 1, "_id": 1], name: Self.orderIndex)
         try await collection.dropIndex(named: "conversation")
         // Documents written before `seq` existed sort first within their millisecond, as
         // they did by id alone.
