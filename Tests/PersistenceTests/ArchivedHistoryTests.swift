@@ -176,6 +176,33 @@ final class ArchivedHistoryTests: XCTestCase {
         XCTAssertEqual(reader.objectReads, 1)
     }
 
+    /// `--archive-retention-days`: chunks whose newest message is older go, object and record.
+    func testChunksPastTheRetentionAreRemoved() async throws {
+        try await seed()
+        let written = try await archive(before: 20_000)
+        XCTAssertEqual(written.chunksWritten, 17)
+        let index = ChunkIndex(collection: documentStore.collection(ChunkIndex.collectionName, in: databaseName))
+        let keys = try await index.collection.find([:]).compactMap { $0["_id"]?.stringValue }
+        XCTAssertEqual(keys.count, 17)
+
+        // The seeded messages are from 1970: a day's retention keeps none of them.
+        let keeping = HistoryArchiver(
+            database: documentStore, databaseName: databaseName, store: objects, chunkMessages: 16, retention: .seconds(86_400),
+            owner: TestStack.uniqueName("archiver"), logger: Logger(label: "archive-test"))
+        let removal = try await keeping.run(archivingBefore: Date(timeIntervalSince1970: 0))
+        XCTAssertEqual(removal.chunksRemoved, 17)
+        let left = try await index.collection.count()
+        XCTAssertEqual(left, 0)
+        for key in keys {
+            do {
+                _ = try await objects.getObject(key)
+                XCTFail("\(key) is still in the store")
+            } catch ObjectStoreError.notFound {}
+        }
+        let page = try await store.page(of: [.direct("ann", "ben")], readBy: "ann", .before(nil), limit: 10)
+        XCTAssertTrue(page.messages.isEmpty)
+    }
+
     /// A run stopped after writing a chunk but before deleting MongoDB's copies, or before
     /// finishing its object: readers see each message once, and the next run finishes it.
     func testAnInterruptedRunLeavesEveryMessageReadableOnce() async throws {
