@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Runs the archiver every interval until shutdown, archiving what is older than `after`.
+/// Runs the archiver every interval until shutdown (the first time one interval after
+/// start), archiving what is older than `after`.
 /// A failed run (object store or MongoDB down) is logged and counted, and the next one
 /// retries after a shorter pause.
 public struct ArchiveSchedule: Service {
@@ -20,11 +21,16 @@ public struct ArchiveSchedule: Service {
 
     public func run() async throws {
         // Stopping mid-run is safe: every step of a chunk can be interrupted (HistoryArchiver).
+        // The first run comes an interval after start, not at it: a run visits every
+        // conversation, and persistence instances restarted together (a crash, a rolling
+        // restart) would otherwise all load the database at once while it is busiest.
         await cancelWhenGracefulShutdown {
             try? await archiver.prepare()
+            var pause = interval
             while !Task.isCancelled {
-                let pause = await runOnce()
                 try? await Task.sleep(for: pause)
+                guard !Task.isCancelled else { return }
+                pause = await runOnce()
             }
         }
     }
