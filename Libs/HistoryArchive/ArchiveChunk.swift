@@ -1,6 +1,7 @@
 import Compression
 import Crypto
 import Foundation
+import NIOPosix
 
 /// A run of one conversation's messages, in history order, as one object in the store:
 /// JSON lines (one `ArchivedMessage` per line, keys sorted), gzip-compressed. The record
@@ -68,6 +69,20 @@ public struct ArchiveChunk: Sendable, Equatable {
         }
         guard messages.count == expectedCount else { throw .mismatch("\(messages.count) messages, expected \(expectedCount)") }
         self.messages = messages
+    }
+
+    /// Inflating, hashing and decoding a chunk of 1,000 messages takes milliseconds: it runs on
+    /// NIO's blocking pool, never on the event loop that serves requests.
+    static func decodeOffLoop(_ object: Data, as record: ChunkRecord) async throws -> ArchiveChunk {
+        try await NIOThreadPool.singleton.runIfActive {
+            try ArchiveChunk(object: object, expectedCount: record.count, expectedSHA256: record.sha256)
+        }
+    }
+
+    /// `encoded()` on NIO's blocking pool, for the same reason.
+    func encodedOffLoop() async throws -> (object: Data, count: Int, sha256: String) {
+        let messages = self.messages
+        return try await NIOThreadPool.singleton.runIfActive { ArchiveChunk(messages: messages).encoded() }
     }
 
     static func sha256(_ data: Data) -> String {

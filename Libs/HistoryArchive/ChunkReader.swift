@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import ObjectStore
 import Synchronization
 
@@ -32,8 +33,7 @@ public final class ChunkReader: Sendable {
         if let cached = cached(record.key) { return cached }
         let object = try await store.getObject(record.key, maxBytes: max(record.bytes, 1) + 1024)
         reads.add(1, ordering: .relaxed)
-        let chunk = try ArchiveChunk(
-            object: Data(object.body.readableBytesView), expectedCount: record.count, expectedSHA256: record.sha256)
+        let chunk = try await ArchiveChunk.decodeOffLoop(Data(object.body.readableBytesView), as: record)
         remember(record.key, chunk.messages)
         return chunk.messages
     }

@@ -139,7 +139,7 @@ public struct HistoryArchiver: Sendable {
     /// The four steps of one chunk.
     private func archive(_ messages: [ArchivedMessage], of conversation: String, now: Date) async throws {
         let chunk = ArchiveChunk(messages: messages)
-        let (object, count, sha256) = chunk.encoded()
+        let (object, count, sha256) = try await chunk.encodedOffLoop()
         let key = ChunkKey.make(conversation: conversation, first: messages[0].position)
         var readers: [String] = []
         for reader in messages.flatMap(\.readers) where !readers.contains(reader) { readers.append(reader) }
@@ -150,7 +150,7 @@ public struct HistoryArchiver: Sendable {
         _ = try await store.putObject(key, bytes: object, contentType: ArchiveChunk.contentType)
         let stored = try await store.getObject(key, maxBytes: object.count + 1024)
         do {
-            _ = try ArchiveChunk(object: Data(stored.body.readableBytesView), expectedCount: count, expectedSHA256: sha256)
+            _ = try await ArchiveChunk.decodeOffLoop(Data(stored.body.readableBytesView), as: record)
         } catch {
             try? await store.deleteObject(key)
             try? await index.remove(key)
@@ -190,7 +190,7 @@ public struct HistoryArchiver: Sendable {
         }
         for record in try await index.records(in: .written) {
             let object = try await store.getObject(record.key, maxBytes: record.bytes + 1024)
-            let chunk = try ArchiveChunk(object: Data(object.body.readableBytesView), expectedCount: record.count, expectedSHA256: record.sha256)
+            let chunk = try await ArchiveChunk.decodeOffLoop(Data(object.body.readableBytesView), as: record)
             try await purge(chunk.messages.map(\.documentId), of: record.key)
             recovered += 1
             try await renewLease()
