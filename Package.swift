@@ -143,7 +143,7 @@ let package = Package(
             ],
             path: "Libs/ObjectStore"),
         // Pages (a support address answered by its agents): the model, its rules and store.
-        .target(name: "Pages", dependencies: ["DocumentStore"], path: "Libs/Pages"),
+        .target(name: "Pages", dependencies: ["DocumentStore", "ChatProtocol"], path: "Libs/Pages"),
         // gzip over the system's zlib.
         .target(name: "Compression", dependencies: ["CZlib"], path: "Libs/Compression"),
         // History older than a cutoff moved to chunks in the object store, and read back
@@ -199,7 +199,7 @@ let package = Package(
         .executableTarget(
             name: "GroupRouter",
             dependencies: [
-                "Contracts", "Pipeline", "Broker", "ChatProtocol", "DocumentStore", "Groups", "ServiceKit",
+                "Contracts", "Pipeline", "Broker", "ChatProtocol", "DocumentStore", "Groups", "Pages", "ServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -210,8 +210,8 @@ let package = Package(
         .executableTarget(
             name: "Persistence",
             dependencies: [
-                "Contracts", "Pipeline", "Auth", "Groups", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore", "PublicAPI",
-                "HistoryArchive", "ObjectStore",
+                "Contracts", "Pipeline", "Auth", "Groups", "Pages", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
+                "PublicAPI", "HistoryArchive", "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -72,6 +72,7 @@ extension MessageChannel {
         case .unknown: self = .unknown
         case .individual: self = .individual
         case .group: self = .group
+        case .page: self = .page
         case .other: self = .other
         case .UNRECOGNIZED(let value): throw .invalidValue(field: "channel", value: String(value))
         }
@@ -82,6 +83,7 @@ extension MessageChannel {
         case .unknown: .unknown
         case .individual: .individual
         case .group: .group
+        case .page: .page
         case .other: .other
         }
     }

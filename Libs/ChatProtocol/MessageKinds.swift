@@ -13,5 +13,7 @@ public enum MessageChannel: String, Sendable, CaseIterable {
     case unknown = "UNKNOWN"
     case individual = "INDIVIDUAL"
     case group = "GROUP"
+    /// To a page (`Libs/Pages`): a user's thread with the page's agents.
+    case page = "PAGE"
     case other = "OTHER"
 }

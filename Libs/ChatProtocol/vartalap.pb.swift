@@ -128,6 +128,7 @@ nonisolated struct Vartalap_Message: Sendable {
     case unknown // = 0
     case individual // = 1
     case group // = 2
+    case page // = 3
     case other // = 10
     case UNRECOGNIZED(Int)
 
@@ -140,6 +141,7 @@ nonisolated struct Vartalap_Message: Sendable {
       case 0: self = .unknown
       case 1: self = .individual
       case 2: self = .group
+      case 3: self = .page
       case 10: self = .other
       default: self = .UNRECOGNIZED(rawValue)
       }
@@ -150,6 +152,7 @@ nonisolated struct Vartalap_Message: Sendable {
       case .unknown: return 0
       case .individual: return 1
       case .group: return 2
+      case .page: return 3
       case .other: return 10
       case .UNRECOGNIZED(let i): return i
       }
@@ -160,6 +163,7 @@ nonisolated struct Vartalap_Message: Sendable {
       .unknown,
       .individual,
       .group,
+      .page,
       .other,
     ]
 
@@ -351,7 +355,7 @@ nonisolated extension Vartalap_Message.MessageType: SwiftProtobuf._ProtoNameProv
 }
 
 nonisolated extension Vartalap_Message.Channel: SwiftProtobuf._ProtoNameProviding {
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UNKNOWN\0\u{1}INDIVIDUAL\0\u{1}GROUP\0\u{2}\u{8}OTHER\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UNKNOWN\0\u{1}INDIVIDUAL\0\u{1}GROUP\0\u{1}PAGE\0\u{2}\u{7}OTHER\0")
 }
 
 nonisolated extension Vartalap_UserConnectionState: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -20,6 +20,10 @@ public enum RecordHeaders {
     /// newest one (a reconnect that persistence handled before the copy was back) goes out
     /// again at once.
     public static let recipientConnectedAt = "recipient-connected-at"
+    /// Set by group-router on the copy of a page's answer that goes to the thread's user
+    /// (`from` the page): the agent who wrote it, which the history keeps even while the
+    /// page hides its agents from users.
+    public static let pageAgent = "page-agent"
     /// On a record in `dead-letter`: why it could not be handled.
     public static let deadLetterReason = "dead-letter-reason"
     /// On a record in `dead-letter`: where it came from, as `topic/partition/offset`.

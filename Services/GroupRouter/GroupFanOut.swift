@@ -5,6 +5,7 @@ import Foundation
 import Groups
 import Logging
 import Metrics
+import Pages
 import Pipeline
 import ServiceKit
 
@@ -12,11 +13,14 @@ import ServiceKit
 /// a change marker drops the cached member list; a group change sent as a message goes to
 /// group-ms; any other message is copied to every member but the sender, keyed by member,
 /// after checking the sender is a member (if not, the sender gets an error notification).
+/// A message to a page goes to `PageFanOut`.
 struct GroupFanOut: Sendable {
     let cache: MemberCache
     let actions: GroupActionClient
+    let pages: PageFanOut
     let producer: BrokerProducer
     let outputs: OutputResolver
+    let notices: SenderNotices
     let deadLetters: DeadLetters
     let topics: TopicOptions
     let logger: Logger
@@ -26,13 +30,15 @@ struct GroupFanOut: Sendable {
     private let refused = Counter(label: "group_router_refused_total")
 
     init(
-        cache: MemberCache, actions: GroupActionClient, producer: BrokerProducer, outputs: OutputResolver,
+        cache: MemberCache, actions: GroupActionClient, pages: PageStore, producer: BrokerProducer, outputs: OutputResolver,
         deadLetters: DeadLetters, topics: TopicOptions, logger: Logger, resolve: @escaping @Sendable (ConsumedMessage) -> Void
     ) {
         self.cache = cache
         self.actions = actions
         self.producer = producer
         self.outputs = outputs
+        notices = SenderNotices(producer: producer, outputs: outputs, topic: topics.systemMessageTopic)
+        self.pages = PageFanOut(store: pages, producer: producer, outputs: outputs, notices: notices, topics: topics)
         self.deadLetters = deadLetters
         self.topics = topics
         self.logger = logger
@@ -52,6 +58,9 @@ struct GroupFanOut: Sendable {
             await deadLetters.park(record, reason: "undecodable or incomplete group message")
             return
         }
+        if message.channel == .page {
+            return await pages.handle(message, record: record, trackId: trackId, log: log)
+        }
         if let action = GroupAction.request(from: message) {
             return await apply(action, of: message, record: record, trackId: trackId, log: log)
         }
@@ -65,7 +74,7 @@ struct GroupFanOut: Sendable {
         guard let group, group.isMember(message.source) else {
             refused.increment()
             log.info("refused a group message from a non-member", metadata: ["group": "\(message.destination)", "sender": "\(message.source)"])
-            return await tellSender(message, code: 403, reason: "not a member of group \(message.destination)", record: record, trackId: trackId, log: log)
+            return await notices.tell(message, code: 403, reason: "not a member of group \(message.destination)", record: record, trackId: trackId, log: log)
         }
         let topic = message.type == .notification ? topics.systemMessageTopic : topics.sendMessageTopic
         var receipts: [ProduceReceipt] = []
@@ -91,18 +100,7 @@ struct GroupFanOut: Sendable {
             resolve(record)
         case .refused(let code, let reason):
             refused.increment()
-            await tellSender(message, code: code, reason: reason, record: record, trackId: trackId, log: log)
-        }
-    }
-
-    /// The sender learns why its message went nowhere, as an error notification.
-    private func tellSender(_ message: ChatMessage, code: Int, reason: String, record: ConsumedMessage, trackId: String, log: Logger) async {
-        let notice = ChatMessage.errorFrame(id: message.id, to: message.source, code: code, reason: reason)
-        do {
-            let receipt = try await producer.enqueue(notice, topic: topics.systemMessageTopic, key: message.source, trackId: trackId)
-            outputs.track(record, outputs: [receipt], trackId: trackId)
-        } catch {
-            log.error("could not enqueue an error notification", metadata: ["reason": "\(error)"])
+            await notices.tell(message, code: code, reason: reason, record: record, trackId: trackId, log: log)
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import DocumentStore
 import Groups
+import Pages
 import Pipeline
 import ServiceKit
 
@@ -10,7 +11,7 @@ import ServiceKit
 struct GroupRouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "group-router",
-        abstract: "Vartalap group message router: new-group-message to one send-message copy per member.")
+        abstract: "Vartalap group and page message router: new-group-message to one send-message copy per member or agent.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var topics: TopicOptions
@@ -29,7 +30,9 @@ struct GroupRouterCommand: AsyncParsableCommand {
                 cache: MemberCache(
                     store: GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase)),
                     lifetime: .seconds(router.memberCacheSeconds)),
-                actions: GroupActionClient(baseURL: router.groupMsUrl, http: http), producer: pipeline.producer,
+                actions: GroupActionClient(baseURL: router.groupMsUrl, http: http),
+                pages: PageStore(collection: database.collection(PageStore.collectionName, in: common.mongoDatabase)),
+                producer: pipeline.producer,
                 outputs: pipeline.outputs, deadLetters: pipeline.deadLetters, topics: topics, logger: environment.logger,
                 resolve: pipeline.resolve)
             return pipeline.services(application: environment.makeApplication(environment.makeRouter().buildResponder())) {

@@ -13,7 +13,8 @@ struct RoutingTable: Sendable {
     struct Route: Sendable, Equatable {
         let target: Target
         let topic: String
-        /// The destination: the recipient of a one-to-one message, the group id of a group one.
+        /// The destination: the recipient of a one-to-one message, the group id of a group one,
+        /// the page id of a message to a page.
         let key: String
     }
 
@@ -44,7 +45,8 @@ struct RoutingTable: Sendable {
             return Route(target: .systemMessage, topic: systemMessageTopic, key: message.destination)
         case .individual:
             return Route(target: .sendMessage, topic: sendMessageTopic, key: message.destination)
-        case .group:
+        case .group, .page:
+            // group-router checks membership (a page's agents) and makes the copies.
             return Route(target: .newGroupMessage, topic: newGroupMessageTopic, key: message.destination)
         case .unknown, .other:
             throw Rejection(description: "channel \(message.channel.rawValue) is not routable")

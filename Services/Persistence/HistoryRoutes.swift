@@ -3,6 +3,7 @@ import ChatProtocol
 import Foundation
 import Groups
 import Hummingbird
+import Pages
 import PublicAPI
 
 /// `GET /conversations` (the caller's inbox) and `GET /conversations/{id}/messages` (one
@@ -12,7 +13,8 @@ import PublicAPI
 /// `{id}` is a group id or the other user's name. A group's messages are read by the
 /// members they reached; a group the caller is not in and has no messages of is answered
 /// 404, as one that does not exist, so nothing leaks. A conversation with another user is
-/// always the caller's own (empty if they never wrote), so it is never refused.
+/// always the caller's own (empty if they never wrote), so it is never refused. A page id
+/// names the caller's own thread with the page, each answer as the caller received it.
 struct HistoryRoutes: Sendable {
     static let defaultLimit = 50
     static let maxLimit = 100
@@ -20,6 +22,7 @@ struct HistoryRoutes: Sendable {
     /// Nil when this deployment keeps no history (`--history-retention-days 0`).
     let store: HistoryStore?
     let groups: GroupStore
+    let pages: PageStore
 
     func conversations(for user: String, limit limitText: Substring?, before beforeText: Substring?) async -> Response {
         guard let store else { return APIResponse.error(Self.noHistory) }
@@ -36,7 +39,7 @@ struct HistoryRoutes: Sendable {
                 body.append(contentsOf: #"{"id":"#.utf8)
                 body.append(Self.jsonString(conversation.key.id(for: user)))
                 body.append(contentsOf: #","type":"\#(conversation.key.type)","lastMessage":"#.utf8)
-                body.append(conversation.lastMessage.outboundJSON())
+                body.append(try await asSeen(conversation.lastMessage, in: conversation.key, by: user).outboundJSON())
                 body.append(contentsOf: #","updatedAt":\#(conversation.updatedAt)}"#.utf8)
             }
             body.append(contentsOf: #"],"next":\#(page.next.map { "\"\($0)\"" } ?? "null")}"#.utf8)
@@ -70,16 +73,27 @@ struct HistoryRoutes: Sendable {
             {
                 return APIResponse.error(APIError(.notFound, "no such conversation"))
             }
-            return APIResponse.json(encoded: MessageListBody.encode(page.messages, next: page.next?.description))
+            var messages = page.messages
+            if PageIds.isPageId(id) {
+                let shown = try await pages.find(id)
+                messages = messages.map { PageMessages.userView(of: $0, user: user, page: shown) }
+            }
+            return APIResponse.json(encoded: MessageListBody.encode(messages, next: page.next?.description))
         } catch {
             return APIResponse.error(Self.unavailable)
         }
     }
 
-    private static let noHistory = APIError(.notFound, "this server keeps no conversation history")
-    private static let unavailable = APIError(.serviceUnavailable, "the history is unavailable, try again")
+    /// A page thread's message as its user sees it; any other as stored.
+    private func asSeen(_ message: ChatMessage, in conversation: ConversationKey, by user: String) async throws -> ChatMessage {
+        guard case .page(let id, _) = conversation else { return message }
+        return PageMessages.userView(of: message, user: user, page: try await pages.find(id))
+    }
 
-    private static func limit(_ text: Substring?) -> Result<Int, APIError> {
+    static let noHistory = APIError(.notFound, "this server keeps no conversation history")
+    static let unavailable = APIError(.serviceUnavailable, "the history is unavailable, try again")
+
+    static func limit(_ text: Substring?) -> Result<Int, APIError> {
         guard let text else { return .success(defaultLimit) }
         guard let limit = Int(text), (1...maxLimit).contains(limit) else {
             return .failure(APIError(.badRequest, "limit must be an integer from 1 to \(maxLimit)"))
@@ -87,7 +101,7 @@ struct HistoryRoutes: Sendable {
         return .success(limit)
     }
 
-    private static func cursor(_ text: Substring?, _ name: String) -> Result<HistoryCursor?, APIError> {
+    static func cursor(_ text: Substring?, _ name: String) -> Result<HistoryCursor?, APIError> {
         guard let text else { return .success(nil) }
         guard let cursor = HistoryCursor(String(text)) else {
             return .failure(APIError(.badRequest, "\(name) is not a cursor from next"))
@@ -95,7 +109,7 @@ struct HistoryRoutes: Sendable {
         return .success(cursor)
     }
 
-    private static func jsonString(_ value: String) -> Data {
+    static func jsonString(_ value: String) -> Data {
         (try? JSONEncoder().encode(value)) ?? Data(#""""#.utf8)
     }
 }

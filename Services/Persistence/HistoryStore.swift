@@ -47,6 +47,8 @@ struct HistoryStore: Sendable {
     let retention: Duration?
     /// The archived part of the history, when this deployment has an object store.
     var archive: HistoryReadThrough? = nil
+    /// Pages' inboxes, kept current with the history.
+    var threads: PageThreadStore? = nil
 
     func createIndexes() async throws {
         // Messages are listed by time, then by the gateway's accept sequence (`seq`), so a
@@ -64,6 +66,7 @@ struct HistoryStore: Sendable {
             _ = try await collection.updateMany(["expireAt": ["$exists": true]], ["$unset": ["expireAt": ""]])
         }
         try await archive?.index.createIndexes()
+        try await threads?.createIndexes()
     }
 
     /// Records the entries: one unordered insert of a document per message (the copies of a
@@ -107,6 +110,7 @@ struct HistoryStore: Sendable {
             }
             _ = try await collection.bulkWrite(additions, ordered: false)
         }
+        try await threads?.record(entries)
     }
 
     /// `user`'s messages in whichever of `conversations` they read, `limit` of them from the

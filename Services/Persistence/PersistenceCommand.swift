@@ -7,6 +7,7 @@ import DocumentStore
 import Groups
 import HistoryArchive
 import ObjectStore
+import Pages
 import Pipeline
 import ServiceKit
 import ServiceLifecycle
@@ -70,6 +71,8 @@ struct PersistenceCommand: AsyncParsableCommand {
                         index: ChunkIndex(collection: database.collection(ChunkIndex.collectionName, in: common.mongoDatabase)),
                         reader: ChunkReader(store: $0))
                 }
+                history?.threads = PageThreadStore(
+                    collection: database.collection(PageThreadStore.collectionName, in: common.mongoDatabase))
             }
             try await history?.createIndexes()
             let archiving: [any Service] = archive.archives
@@ -88,10 +91,13 @@ struct PersistenceCommand: AsyncParsableCommand {
             let router = environment.makeRouter(context: AuthenticatedContext.self)
             let verifier = AccessKeyVerifier(store: database, database: common.mongoDatabase, logger: environment.logger)
             MessagesRoute(store: store).add(to: router, verifier: verifier)
+            let pages = PageStore(collection: database.collection(PageStore.collectionName, in: common.mongoDatabase))
             HistoryRoutes(
                 store: history,
-                groups: GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase))
+                groups: GroupStore(collection: database.collection(GroupStore.collectionName, in: common.mongoDatabase)),
+                pages: pages
             ).add(to: router, verifier: verifier)
+            PageInboxRoutes(history: history, pages: pages).add(to: router, verifier: verifier)
             let services = pipeline.services(
                 workers: workers.services, application: environment.makeApplication(router.buildResponder())
             ) { workers.handle($0) }

@@ -52,6 +52,20 @@ import Testing
         #expect(byChatType.channel == .other)
     }
 
+    @Test func pageChannelInEveryEnvelope() throws {
+        let page = "~p" + String(repeating: "1", count: 32)
+        let version1 = try decodeJSON(#"{"msgId":"m","to":"\#(page)","chatType":"PAGE","text":"x"}"#)
+        #expect(version1.channel == .page)
+        for version in ["2.0", "2.1"] {
+            let message = try decodeJSON(
+                #"{"_v":\#(version),"id":"m","head":{"type":"page","to":"\#(page)","contentType":"TEXT","thread":"bob"},"body":{}}"#)
+            #expect(message.channel == .page)
+            #expect(message.pageThread == "bob")
+            #expect(try ChatMessage(protobuf: message.protobufData()).channel == .page)
+        }
+        #expect(text(version1.outboundJSON()).contains(#""type":"PAGE""#))
+    }
+
     @Test func versionBelowTwoIsVersion1() throws {
         let message = try decodeJSON(#"{"_v":1,"msgId":"m","to":"bob","text":"x"}"#)
         #expect(message.version == 1)

@@ -72,6 +72,18 @@ class People:
             "POST", f"/pages/{self.page}/agents", {"usernames": [self.names["bob"]]}, *self.credentials("alice"))
         assert status == 200, f"adding bob to the page: {status} {body}"
 
+    def open_thread(self):
+        """carol writes to the page (REST send), so the page has her thread; returns once
+        the page's inbox lists it (the history is written behind delivery)."""
+        envelope = {"_v": 2.1, "id": support.unique_user("thread"),
+                    "head": {"type": "PAGE", "to": self.page, "contentType": "TEXT"}, "body": {"text": "help"}}
+        status, body = support.request("POST", "/send", [json.dumps(envelope)], *self.credentials("carol"))
+        assert status == 201, f"carol writing to the page: {status} {body}"
+        support.wait_until(
+            lambda: any(t.get("user") == self.names["carol"]
+                        for t in support.request("GET", f"/pages/{self.page}/threads", None, *self.credentials("alice"))[1].get("threads", [])),
+            "carol's thread in the page's inbox")
+
     def credentials(self, role):
         return self.names[role], self.keys[role]
 
@@ -144,6 +156,9 @@ def every_operation_answers_as_documented():
         user, key = people.credentials("alice")
         concrete = path.replace("{id}", people.page if path.startswith("/pages/") else people.group)
         concrete = concrete.replace("{username}", people.names["bob"])
+        if "{user}" in path:
+            people.open_thread()
+            concrete = concrete.replace("{user}", people.names["carol"])
         if "{fileId}" in path:
             concrete = concrete.replace("{fileId}", people.uploaded_file("alice"))
         concrete += query_string(operation)
@@ -179,7 +194,8 @@ def credentials_are_required_where_documented():
     people = People()
     for path, method, operation in operations(spec):
         security = operation.get("security", spec.get("security"))
-        concrete = path.replace("{id}", "some-group").replace("{fileId}", UNKNOWN_FILE) + query_string(operation)
+        concrete = (path.replace("{id}", "some-group").replace("{fileId}", UNKNOWN_FILE).replace("{user}", "someone")
+                    + query_string(operation))
         content = operation.get("requestBody", {}).get("content", {}).get("application/json")
         body = people.personalise(content["example"]) if content and not security else None
         status, answer = support.request(method.upper(), concrete, body)

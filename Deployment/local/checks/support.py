@@ -118,6 +118,14 @@ def request(method, path, body=None, user=None, key=None, timeout=15):
         return status, raw.decode(errors="replace")
 
 
+def wait_until(condition, what, timeout=30):
+    """Polls `condition` until it holds; fails saying `what` did not happen in time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(0.1)
+
+
 def login(username):
     status, body = request("POST", "/login", {"username": username, "authToken": "dev-token", "deviceId": "checks"})
     assert status == 200 and isinstance(body, dict) and body.get("accesskey"), f"login of {username}: {status} {body}"
