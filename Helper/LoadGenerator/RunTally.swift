@@ -48,6 +48,11 @@ final class RunTally: Sendable {
     var sentCount: Int { state.withLock { $0.sentAt.count } }
     var serverAckedCount: Int { state.withLock { $0.acked.count } }
 
+    /// The ids the server acked, and the keys delivered (`<id>@<recipient>` for runs that
+    /// count each recipient): for runs whose senders and recipients keep separate tallies.
+    var ackedIds: Set<String> { state.withLock { $0.acked } }
+    var deliveredKeys: Set<String> { state.withLock { Set($0.deliveries.keys) } }
+
     struct Counts {
         let sent: Int
         let serverAcked: Int

@@ -12,11 +12,15 @@ final class VirtualUser: Sendable {
     private let frames: AsyncStream<WebSocketOutboundWriter.OutboundFrame>
     private let tally: RunTally
     private let measuring: @Sendable () -> Bool
+    /// Deliveries are told to the tally as `<id>@<name>`: for runs where one message reaches
+    /// many recipients (a page's agents) and each copy counts.
+    private let countsEachRecipient: Bool
 
-    init(name: String, tally: RunTally, measuring: @escaping @Sendable () -> Bool) {
+    init(name: String, tally: RunTally, measuring: @escaping @Sendable () -> Bool, countsEachRecipient: Bool = false) {
         self.name = name
         self.tally = tally
         self.measuring = measuring
+        self.countsEachRecipient = countsEachRecipient
         (frames, outgoing) = AsyncStream<WebSocketOutboundWriter.OutboundFrame>.makeStream()
     }
 
@@ -59,6 +63,15 @@ final class VirtualUser: Sendable {
         ))
     }
 
+    /// A message to a page (Docs/PROTOCOL.md "Messages to a page"), in the sender's own thread.
+    func send(toPage page: String, id: String, text: String = "load test message") {
+        let now = Clock.microseconds()
+        tally.sent(id, at: now, measured: measuring())
+        outgoing.yield(.text(
+            #"{"_v":2.1,"id":"\#(id)","head":{"type":"PAGE","to":"\#(page)","from":"\#(name)","contentType":"TEXT"},"meta":{"sentAt":\#(now)},"body":{"text":"\#(text)"}}"#
+        ))
+    }
+
     func close() {
         outgoing.finish()
     }
@@ -78,7 +91,7 @@ final class VirtualUser: Sendable {
             return
         }
         let sentAt = ((object["meta"] as? [String: Any])?["sentAt"] as? NSNumber)?.uint64Value
-        tally.delivered(id, sentAt: sentAt, at: now)
+        tally.delivered(countsEachRecipient ? "\(id)@\(name)" : id, sentAt: sentAt, at: now)
         outgoing.yield(.text(#"{"_v":2.1,"id":"\#(id)","head":{"type":"INDIVIDUAL","to":"server","contentType":"CLIENT_ACK"}}"#))
     }
 }
