@@ -144,6 +144,8 @@ let package = Package(
             path: "Libs/ObjectStore"),
         // Pages (a support address answered by its agents): the model, its rules and store.
         .target(name: "Pages", dependencies: ["DocumentStore", "ChatProtocol"], path: "Libs/Pages"),
+        // Search terms: how message text and queries are normalised (accents, case, prefixes).
+        .target(name: "Search", path: "Libs/Search"),
         // gzip over the system's zlib.
         .target(name: "Compression", dependencies: ["CZlib"], path: "Libs/Compression"),
         // History older than a cutoff moved to chunks in the object store, and read back
@@ -211,7 +213,7 @@ let package = Package(
             name: "Persistence",
             dependencies: [
                 "Contracts", "Pipeline", "Auth", "Groups", "Pages", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
-                "PublicAPI", "HistoryArchive", "ObjectStore",
+                "PublicAPI", "HistoryArchive", "ObjectStore", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -322,6 +324,7 @@ let package = Package(
             ],
             path: "Tests/ServiceKitTests"),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], path: "Tests/PipelineTests"),
+        .testTarget(name: "SearchTests", dependencies: ["Search"], path: "Tests/SearchTests"),
         .testTarget(
             name: "AuthTests",
             dependencies: [

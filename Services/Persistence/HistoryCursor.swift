@@ -33,13 +33,18 @@ struct HistoryCursor: Sendable, Equatable, LosslessStringConvertible {
     }
 
     var description: String {
-        let id = Data(id.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let id = Self.encode(id)
         return seq.map { "\(at).\($0).\(id)" } ?? "\(at).\(id)"
     }
 
-    private static func decode(_ text: Substring) -> String? {
+    /// Any text as unpadded base64url: safe in a URL, undone by `decode`.
+    static func encode(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: Substring) -> String? {
         guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)

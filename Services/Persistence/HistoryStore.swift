@@ -49,6 +49,8 @@ struct HistoryStore: Sendable {
     var archive: HistoryReadThrough? = nil
     /// Pages' inboxes, kept current with the history.
     var threads: PageThreadStore? = nil
+    /// Message search, written with the history.
+    var search: SearchIndex? = nil
 
     func createIndexes() async throws {
         // Messages are listed by time, then by the gateway's accept sequence (`seq`), so a
@@ -67,6 +69,7 @@ struct HistoryStore: Sendable {
         }
         try await archive?.index.createIndexes()
         try await threads?.createIndexes()
+        try await search?.createIndexes()
     }
 
     /// Records the entries: one unordered insert of a document per message (the copies of a
@@ -111,6 +114,7 @@ struct HistoryStore: Sendable {
             _ = try await collection.bulkWrite(additions, ordered: false)
         }
         try await threads?.record(entries)
+        try await search?.record(entries, now: now)
     }
 
     /// `user`'s messages in whichever of `conversations` they read, `limit` of them from the
@@ -183,6 +187,26 @@ struct HistoryStore: Sendable {
         }
         let next = ordered.count > limit ? ordered[limit - 1] : nil
         return ConversationPage(conversations: conversations, next: next)
+    }
+
+    /// The messages with these document ids that `reader` reads, from MongoDB or, once
+    /// archived, from their chunks (`conversation` and position find the chunk).
+    func messages(
+        _ wanted: [(documentId: String, conversation: String, at: Int64, seq: Int64)], readBy reader: String
+    ) async throws -> [String: ChatMessage] {
+        let documents = try await collection.find(
+            ["_id": ["$in": .array(wanted.map { .string($0.documentId) })], "readers": .string(reader)])
+        var found: [String: ChatMessage] = [:]
+        for stored in documents.compactMap(ArchivedMessage.init(document:)) { found[stored.documentId] = Self.message(stored) }
+        guard let archive else { return found }
+        for missing in wanted where found[missing.documentId] == nil {
+            // Just past the message in page order: the page's first message is the message itself.
+            let justAfter = HistoryPosition(at: missing.at, seq: missing.seq, id: missing.documentId + "\u{0}")
+            let page = try await archive.page(
+                [], of: [missing.conversation], readBy: reader, beyond: justAfter, newestFirst: true, count: 1)
+            if let stored = page.first, stored.documentId == missing.documentId { found[missing.documentId] = Self.message(stored) }
+        }
+        return found
     }
 
     /// Items past the cursor in sort order: a later (or earlier) time, or the same time and a

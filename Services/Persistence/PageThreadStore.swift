@@ -33,14 +33,14 @@ struct PageThreadStore: Sendable {
 
     /// Makes each thread's document name its newest message among `entries` (page messages
     /// only), unless it names a newer one already: a replayed or late batch never moves a
-    /// thread back. Ordering is one sortable field (`position`), so the condition is a
-    /// single comparison.
+    /// thread back. Ordering is one sortable field (`SortablePosition`), so the condition
+    /// is a single comparison.
     func record(_ entries: [HistoryEntry]) async throws {
         var newest: [String: (entry: HistoryEntry, position: String)] = [:]
         for entry in entries {
             guard case .page(let page, let thread) = entry.conversation else { continue }
             let key = Self.documentId(page: page, user: thread)
-            let position = Self.position(of: entry)
+            let position = SortablePosition.of(entry)
             if let known = newest[key], known.position >= position { continue }
             newest[key] = (entry, position)
         }
@@ -99,14 +99,6 @@ struct PageThreadStore: Sendable {
 
     private static func documentId(page: String, user: String) -> String {
         page + ConversationKey.separator + user
-    }
-
-    /// Time, accept sequence and document id, zero-padded so that text order is history order.
-    private static func position(of entry: HistoryEntry) -> String {
-        let message = entry.message
-        let at = String(Int64(clamping: message.serverTimestamp)), seq = String(Int64(clamping: message.acceptSequence))
-        return String(repeating: "0", count: max(0, 13 - at.count)) + at + "."
-            + String(repeating: "0", count: max(0, 20 - seq.count)) + seq + "." + entry.documentId
     }
 
     private static func thread(_ document: Document) -> Thread? {

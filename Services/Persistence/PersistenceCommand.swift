@@ -73,6 +73,11 @@ struct PersistenceCommand: AsyncParsableCommand {
                 }
                 history?.threads = PageThreadStore(
                     collection: database.collection(PageThreadStore.collectionName, in: common.mongoDatabase))
+                if persistence.search {
+                    history?.search = SearchIndex(
+                        collection: database.collection(SearchIndex.collectionName, in: common.mongoDatabase),
+                        retention: archive.archives ? archive.retention : .seconds(persistence.historyRetentionDays * 86_400))
+                }
             }
             try await history?.createIndexes()
             let archiving: [any Service] = archive.archives
@@ -98,6 +103,7 @@ struct PersistenceCommand: AsyncParsableCommand {
                 pages: pages
             ).add(to: router, verifier: verifier)
             PageInboxRoutes(history: history, pages: pages).add(to: router, verifier: verifier)
+            SearchRoutes(history: history, pages: pages).add(to: router, verifier: verifier)
             let services = pipeline.services(
                 workers: workers.services, application: environment.makeApplication(router.buildResponder())
             ) { workers.handle($0) }

@@ -23,6 +23,13 @@ struct PersistenceOptions: ParsableArguments, Sendable {
             """)
     var historyFetchPaceMs: Int = EnvironmentDefault.int("HISTORY_FETCH_PACE_MS", 100)
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Index the history's messages for search (GET /search); needs a history. Costs a             document per message and reader in search_terms (env SEARCH, default true).
+            """)
+    var search: Bool = EnvironmentDefault.bool("SEARCH", true)
+
     mutating func validate() throws {
         guard offlineRetentionDays >= 1 else { throw ValidationError("--offline-retention-days must be at least 1") }
         guard historyRetentionDays >= 0 else { throw ValidationError("--history-retention-days must not be negative") }
