@@ -9,6 +9,6 @@ struct LoadGeneratorCommand: AsyncParsableCommand {
         subcommands: [
             MessageLoadCommand.self, OfflineLoadCommand.self, CapacityCommand.self, BrokerFloorCommand.self,
             DatabaseFloorCommand.self, QuietSpellCommand.self, IdleCPUCommand.self, UnreadConnectionsCommand.self, ArchiveLoadCommand.self,
-            MediaLoadCommand.self, PageLoadCommand.self,
+            MediaLoadCommand.self, PageLoadCommand.self, SearchLoadCommand.self,
         ])
 }
