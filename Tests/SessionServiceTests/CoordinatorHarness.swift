@@ -46,7 +46,8 @@ final class CoordinatorHarness: Sendable {
         producer = try BrokerProducer(configuration: try TestStack.brokerConfiguration(), logger: logger, lingerMilliseconds: 0)
         store = try DocumentStore(uri: try TestStack.mongoURL())
         database = TestStack.uniqueName("coordinator-tests")
-        directory = ConnectionDirectory(store: store, database: database)
+        // Tests here are about delivery, not about how long a slow database read may take.
+        directory = ConnectionDirectory(store: store, database: database, readPatience: .seconds(15))
         try await directory.createIndexes()
         offline = try RecordCollector(topics: [topics.offlineMessageTopic, topics.userConnectionStateTopic])
         let resolved = self.resolved
