@@ -436,15 +436,29 @@ def events_when_websockets_are_refused(alice, bob):
         carol.quit()
 
 
-def main():
-    tally = support.Tally("Checks/web_client")
+def run_in_browsers(tally, names, log_in_description, make_steps):
+    """Opens a browser for each of `names` and logs them all in, then runs the steps
+    `make_steps(people)` lists, in order, until one fails (then every browser reports
+    what it shows); the browsers close whatever happens."""
     people = []
     try:
-        people = [Person("alice"), Person("bob")]
-        alice, bob = people
-        if not tally.check("both log in through the page", lambda: [p.log_in() for p in people]):
+        people = [Person(name) for name in names]
+        if not tally.check(log_in_description, lambda: [p.log_in() for p in people]):
             return
-        steps = [
+        for description, step in make_steps(*people):
+            if not tally.check(description, step):
+                for person in people:
+                    person.report()
+                break
+    finally:
+        for person in people:
+            person.quit()
+        tally.finish()
+
+
+def main():
+    def steps(alice, bob):
+        both = [
             ("1-to-1 both ways, each message shown as delivered", chat_both_ways),
             ("pictures both ways through the object store, shown inline with the uploaded bytes, full size on a click, and from the history",
              pictures_both_ways),
@@ -455,15 +469,9 @@ def main():
             ("a second device of bob shows the earlier messages from the history", history_on_a_new_device),
             ("with WebSockets refused the page chats over the event stream and REST", events_when_websockets_are_refused),
         ]
-        for description, step in steps:
-            if not tally.check(description, step, alice, bob):
-                for person in people:
-                    person.report()
-                break
-    finally:
-        for person in people:
-            person.quit()
-        tally.finish()
+        return [(description, lambda step=step: step(alice, bob)) for description, step in both]
+
+    run_in_browsers(support.Tally("Checks/web_client"), ["alice", "bob"], "both log in through the page", steps)
 
 
 if __name__ == "__main__":

@@ -100,3 +100,31 @@ export function reportUpload(session, fileId, uploaded) {
 export function downloadGrant(session, fileId) {
   return call("GET", `/assets/download/${encodeURIComponent(fileId)}/presigned_url`, { session });
 }
+
+// Pages (PROTOCOL.md "Pages"): a page's name for anyone, its agents for its agents.
+export function page(session, id) {
+  return call("GET", `/pages/${encodeURIComponent(id)}`, { session });
+}
+
+export function createPage(session, name) {
+  return call("POST", "/pages", { session, body: { name } });
+}
+
+export function addAgents(session, id, usernames, role = "moderator") {
+  return call("POST", `/pages/${encodeURIComponent(id)}/agents`, { session, body: { usernames, role } });
+}
+
+// The page's inbox, for its agents: the 100 most recently active threads.
+export function pageThreads(session, id) {
+  return call("GET", `/pages/${encodeURIComponent(id)}/threads?limit=100`, { session });
+}
+
+export function threadMessages(session, id, user, before) {
+  const cursor = before ? `&before=${encodeURIComponent(before)}` : "";
+  return call("GET", `/pages/${encodeURIComponent(id)}/threads/${encodeURIComponent(user)}/messages?limit=50${cursor}`, { session });
+}
+
+// `assignee`: an agent's username, or null for nobody.
+export function assignThread(session, id, user, assignee) {
+  return call("POST", `/pages/${encodeURIComponent(id)}/threads/${encodeURIComponent(user)}/assign`, { session, body: { assignee } });
+}

@@ -6,23 +6,51 @@ export function newId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-// A chat message; `kind` is "user" (head.type INDIVIDUAL) or "group" (GROUP, to = group id).
+// Pages (PROTOCOL.md "Pages"): a page id is `~p` and 32 hex digits; no username or group
+// id starts with `~`.
+export function isPageId(id) {
+  return typeof id === "string" && id.startsWith("~p");
+}
+
+// An agent's chat with one user of a page: "thread" chats have the id "<page id>/<user>"
+// (neither holds a slash).
+export function threadId(pageId, user) {
+  return `${pageId}/${user}`;
+}
+
+export function threadParts(id) {
+  const slash = id.indexOf("/");
+  return { pageId: id.slice(0, slash), user: id.slice(slash + 1) };
+}
+
+const channels = { user: "INDIVIDUAL", group: "GROUP", page: "PAGE", thread: "PAGE" };
+
+// A chat message; `kind` is "user" (head.type INDIVIDUAL), "group" (GROUP, to = group id),
+// "page" (PAGE, to = page id: a user writing to a page) or "thread" (PAGE, to = page id,
+// thread = the user: an agent answering; `to` is the thread's id, see threadId).
 // With an `attachment` ({fileId, name, contentType, size}, uploaded beforehand: PROTOCOL.md
 // "Attachments") it is an attachment message: head.contentType IMAGE (ATTACHMENT for other
 // files) and the file's fields as the body, with the text as an optional caption.
 export function chatMessage({ id, from, to, kind, text, at, attachment }) {
+  const head = {
+    type: channels[kind] ?? "INDIVIDUAL",
+    to,
+    from,
+    contentType: attachment ? (isImage(attachment) ? "IMAGE" : "ATTACHMENT") : "TEXT",
+    ephemeral: false,
+  };
+  if (kind === "thread") {
+    const { pageId, user } = threadParts(to);
+    head.to = pageId;
+    head.thread = user;
+  } else if (kind !== "page") {
+    // The recipient's chat: the group, or for a 1-to-1 message the sender.
+    head.chatid = kind === "group" ? to : from;
+  }
   return {
     _v: 2.1,
     id,
-    head: {
-      type: kind === "group" ? "GROUP" : "INDIVIDUAL",
-      to,
-      from,
-      contentType: attachment ? (isImage(attachment) ? "IMAGE" : "ATTACHMENT") : "TEXT",
-      ephemeral: false,
-      // The recipient's chat: the group, or for a 1-to-1 message the sender.
-      chatid: kind === "group" ? to : from,
-    },
+    head,
     meta: { createdAt: at },
     body: attachment ? attachmentBody(attachment, text) : { text },
   };
@@ -58,14 +86,24 @@ export function clientAck(id, from) {
 }
 
 // A delivery receipt to the sender: an ordinary NOTIFICATION with action "state", which
-// the server routes like any message (PROTOCOL.md, "Acknowledgements").
-export function deliveryReceipt({ from, to, ids }) {
-  return {
-    _v: 2.1,
-    id: newId(),
-    head: { type: "INDIVIDUAL", to, from, contentType: "NOTIFICATION", action: "state", ephemeral: false, chatid: from },
-    body: { state: "delivered", ids },
-  };
+// the server routes like any message (PROTOCOL.md, "Acknowledgements"). `page` (and
+// `thread`, for an agent) send it through a page, as the message came.
+export function deliveryReceipt({ from, to, ids, page, thread }) {
+  const head = page
+    ? { type: "PAGE", to: page, from, contentType: "NOTIFICATION", action: "state", ephemeral: false, ...(thread ? { thread } : {}) }
+    : { type: "INDIVIDUAL", to, from, contentType: "NOTIFICATION", action: "state", ephemeral: false, chatid: from };
+  return { _v: 2.1, id: newId(), head, body: { state: "delivered", ids } };
+}
+
+// The receipt for a received message (classify's event): through the page for a page's
+// answer or a user's message in a thread, straight to the agent for another agent's answer.
+export function receiptFor(event, me) {
+  const ids = [event.id];
+  if (event.chatKind === "page") return deliveryReceipt({ from: me, ids, page: event.pageId });
+  if (event.chatKind === "thread" && event.from === event.threadUser) {
+    return deliveryReceipt({ from: me, ids, page: event.pageId, thread: event.threadUser });
+  }
+  return deliveryReceipt({ from: me, to: event.from, ids });
 }
 
 // A frame's JSON text as a socket or the event stream carries it; null when it is not JSON.
@@ -77,8 +115,32 @@ export function parseFrame(text) {
   }
 }
 
-// What an incoming frame means to this client.
-export function classify(frame) {
+// Which chat a message belongs to, and who is shown as its sender (when not the chat).
+function chatOf(head, me) {
+  const type = String(head.type ?? "").toUpperCase();
+  if (type === "GROUP") return { chatKind: "group", chatId: head.to, sender: head.from };
+  if (type !== "PAGE") return { chatKind: "user", chatId: head.from };
+  // A page's answer to this user: from the page, signed by the agent unless the page hides them.
+  if (isPageId(head.from)) {
+    const agent = typeof head.agent === "string" && head.agent ? head.agent : undefined;
+    return { chatKind: "page", chatId: head.from, pageId: head.from, sender: agent };
+  }
+  // To an agent: a user's message in their thread, or another agent's answer in it (shown
+  // on the page's side, as the agent's own are).
+  const thread = typeof head.thread === "string" && head.thread ? head.thread : undefined;
+  if (thread && thread !== me) {
+    return {
+      chatKind: "thread", chatId: threadId(head.to, thread), pageId: head.to, threadUser: thread,
+      ...(head.from === thread ? { direction: "in" } : { sender: head.from, direction: "out" }),
+    };
+  }
+  // This user's own message to a page (from the history).
+  return { chatKind: "page", chatId: head.to, pageId: head.to };
+}
+
+// What an incoming frame means to this client; `me`, the logged-in user, tells this
+// user's own messages to a page from a thread of the page's.
+export function classify(frame, me) {
   const head = frame.head ?? {};
   const contentType = String(head.contentType ?? "").toUpperCase();
   if (head.from === "server") {
@@ -94,14 +156,12 @@ export function classify(frame) {
     if (["add", "remove", "promote", "update"].includes(head.action)) return { kind: "groupEvent", groupId: head.to };
     return { kind: "notification" };
   }
-  const isGroup = String(head.type ?? "").toUpperCase() === "GROUP";
   const attachment = attachmentOf(body, contentType);
   return {
     kind: "message",
     id: frame.id,
     from: head.from,
-    chatKind: isGroup ? "group" : "user",
-    chatId: isGroup ? head.to : head.from,
+    ...chatOf(head, me),
     text: typeof body.text === "string" ? body.text : attachment ? "" : JSON.stringify(body),
     at: Number(frame.meta?.createdAt) || Date.now(),
     ...(attachment ? { attachment } : {}),

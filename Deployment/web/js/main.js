@@ -3,7 +3,7 @@ import * as api from "./api.js";
 import * as attachments from "./attachments.js";
 import { Connection } from "./connection.js";
 import { EventStreamConnection } from "./events.js";
-import { chatMessage, classify, clientAck, deliveryReceipt, newId } from "./frames.js";
+import { chatMessage, classify, clientAck, isPageId, newId, receiptFor, threadParts } from "./frames.js";
 import { Store } from "./store.js";
 import * as view from "./view.js";
 
@@ -43,14 +43,23 @@ function setCookie(name, value, maxAge = 60 * 60 * 24 * 90) {
 
 function render() {
   view.renderChatList(store, openKey, openChat);
-  view.renderConversation(store, openKey);
+  view.renderConversation(store, openKey, openChat);
 }
 
+// Opens a chat, or a page's inbox ("inbox:<page id>", read again from the server).
 function openChat(key) {
   openKey = key;
+  // An agent opening a thread from the inbox that this browser has no message of yet.
+  if (key.startsWith("thread:")) store.chat("thread", key.slice("thread:".length));
   $("composer-error").textContent = "";
+  $("page-error").textContent = "";
+  $("thread-error").textContent = "";
   store.markRead(key);
   render();
+  if (key.startsWith("inbox:")) {
+    loadInbox(key.slice("inbox:".length));
+    return;
+  }
   $("composer-input").focus();
   if (!history.has(key)) loadHistory(key);
 }
@@ -63,8 +72,13 @@ async function loadHistory(key) {
   if (!chat || position?.loading || position?.next === null) return;
   history.set(key, { ...position, loading: true });
   try {
-    const page = await api.conversationMessages(session, chat.id, position?.next);
-    store.addHistory(chat.kind, chat.id, page.messages.map(classify).filter((event) => event.kind === "message"));
+    // An agent's thread is read from the page's inbox; any other chat is a conversation.
+    const { pageId, user } = chat.kind === "thread" ? threadParts(chat.id) : {};
+    const page = chat.kind === "thread"
+      ? await api.threadMessages(session, pageId, user, position?.next)
+      : await api.conversationMessages(session, chat.id, position?.next);
+    const events = page.messages.map((message) => classify(message, session.user));
+    store.addHistory(chat.kind, chat.id, events.filter((event) => event.kind === "message"));
     history.set(key, { next: page.next });
   } catch (error) {
     // 404: no history here (or not of this group): nothing more to read. Else: try again later.
@@ -79,8 +93,11 @@ async function loadConversations() {
   try {
     const { conversations } = await api.conversations(session);
     for (const conversation of conversations) {
-      const event = classify(conversation.lastMessage);
+      if (!["user", "group", "page"].includes(conversation.type)) continue;
+      const event = classify(conversation.lastMessage, session.user);
       if (event.kind === "message") store.addHistory(conversation.type, conversation.id, [event]);
+      // A page this browser has not seen (written to from another device): its name.
+      if (conversation.type === "page" && !store.pages[conversation.id]) learnPage(conversation.id);
     }
   } catch {
     // No history on this server, or not now: the chats come as messages do.
@@ -97,6 +114,7 @@ function start(value) {
   render();
   refreshGroups();
   loadConversations();
+  for (const id of Object.keys(store.pages)) refreshPage(id).catch(() => {});
   refusedSockets = 0;
   connection = new Connection(api.socketURL(), {
     onOpen: () => {
@@ -180,9 +198,11 @@ function handleFrame(frame) {
       connection.send(clientAck(event.id, session.user));
       const key = Store.chatKey(event.chatKind, event.chatId);
       const isNew = store.addIncoming(event, openKey === key);
-      // A group this page has not heard of (joined while away): fetch its name.
+      // A group this page has not heard of (joined while away): fetch its name. The same
+      // for a page (an agent added by someone else sees its inbox at its first message).
       if (isNew && event.chatKind === "group" && store.chats[key].title === event.chatId) refreshGroups();
-      connection.send(deliveryReceipt({ from: session.user, to: event.from, ids: [event.id] }));
+      if (isNew && event.pageId && !store.pages[event.pageId]) learnPage(event.pageId);
+      connection.send(receiptFor(event, session.user));
       break;
     }
     case "notification":
@@ -196,11 +216,67 @@ function handleFrame(frame) {
 // A message to the chat `key` (the open one unless said); `attachment` for a picture,
 // uploaded beforehand.
 function send(text, attachment, key = openKey) {
+  if (!store.chats[key]) return;
   const [kind, ...rest] = key.split(":");
   const to = rest.join(":");
   const message = { id: newId(), from: session.user, text, at: Date.now(), ...(attachment ? { attachment } : {}) };
   store.addOutgoing(kind, to, message);
   if (connection.send(chatMessage({ ...message, to, kind }))) store.advance(message.id, "sent");
+}
+
+// Pages (PROTOCOL.md "Pages"). No route lists the pages of a user, so the store keeps the
+// ones this browser opened or made; each is read again at start.
+async function refreshPage(id) {
+  const current = store;
+  try {
+    const page = await api.page(session, id);
+    if (store !== current) return;
+    store.setPage(page);
+    if (store.pages[id].agent) await loadInbox(id);
+  } catch (error) {
+    if (store !== current) return;
+    if (error.status === 401) stop("Your session ended, please log in again.");
+    if (error.status === 404) store.forgetPage(id);
+    throw error;
+  }
+}
+
+// A page known only by a message or a conversation: read once.
+const learning = new Set();
+
+function learnPage(id) {
+  if (learning.has(id)) return;
+  learning.add(id);
+  refreshPage(id).catch(() => {}).finally(() => learning.delete(id));
+}
+
+// Opened by its id: its inbox for its agents, a chat with it for anyone else.
+async function openPage(id) {
+  try {
+    await refreshPage(id);
+  } catch (error) {
+    $("new-chat-error").textContent = error.status === 404 ? `There is no page ${id}.` : error.message;
+    return;
+  }
+  if (!store.pages[id]) return;
+  if (store.pages[id].agent) {
+    openChat(`inbox:${id}`);
+  } else {
+    store.chat("page", id);
+    openChat(`page:${id}`);
+  }
+}
+
+async function loadInbox(pageId) {
+  const current = store;
+  try {
+    const { threads } = await api.pageThreads(session, pageId);
+    if (store === current) store.setThreads(pageId, threads);
+  } catch (error) {
+    if (store !== current) return;
+    if (openKey === `inbox:${pageId}`) $("page-error").textContent = `The inbox could not be read: ${error.message}`;
+    if (error.status === 401) stop("Your session ended, please log in again.");
+  }
 }
 
 // A picture picked in the composer: uploaded, then sent to the chat that was open when it
@@ -255,11 +331,61 @@ $("logout-button").addEventListener("click", async () => {
 
 $("new-chat-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  $("new-chat-error").textContent = "";
   const user = $("new-chat-input").value.trim();
   if (!user || user === session.user) return;
-  store.chat("user", user);
   $("new-chat-input").value = "";
+  if (isPageId(user)) {
+    openPage(user);
+    return;
+  }
+  store.chat("user", user);
   openChat(`user:${user}`);
+});
+
+$("new-page-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("new-page-error").textContent = "";
+  try {
+    const page = await api.createPage(session, $("new-page-name").value.trim());
+    $("new-page-name").value = "";
+    $("new-page").open = false;
+    store.setPage(page);
+    openChat(`inbox:${page.id}`);
+  } catch (error) {
+    $("new-page-error").textContent = error.message;
+  }
+});
+
+$("add-agent-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("page-error").textContent = "";
+  const pageId = $("page-panel").dataset.page;
+  const username = $("add-agent-input").value.trim();
+  try {
+    store.setPage(await api.addAgents(session, pageId, [username], "moderator"));
+    $("add-agent-input").value = "";
+  } catch (error) {
+    $("page-error").textContent = `${username} was not added: ${error.message}`;
+  }
+});
+
+$("inbox-refresh").addEventListener("click", () => loadInbox($("page-panel").dataset.page));
+
+$("thread-back").addEventListener("click", () => openChat(`inbox:${$("thread-tools").dataset.page}`));
+
+$("thread-tools").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("thread-error").textContent = "";
+  const { page, user } = $("thread-tools").dataset;
+  const assignee = $("assign-select").value || null;
+  try {
+    const thread = await api.assignThread(session, page, user, assignee);
+    if (thread?.user === user) store.setThread(page, thread);
+    else await loadInbox(page);
+  } catch (error) {
+    $("thread-error").textContent = `The thread was not assigned: ${error.message}`;
+  }
 });
 
 $("new-group-form").addEventListener("submit", async (event) => {
@@ -284,7 +410,7 @@ $("composer-file").addEventListener("change", () => {
   const files = [...input.files];
   // Emptied, so picking the same file again is a change too.
   input.value = "";
-  if (!openKey) return;
+  if (!store.chats[openKey]) return;
   for (const file of files) sendPicture(file);
 });
 
@@ -295,7 +421,7 @@ $("messages").addEventListener("scroll", () => {
 $("composer").addEventListener("submit", (event) => {
   event.preventDefault();
   const text = $("composer-input").value;
-  if (!text.trim() || !openKey) return;
+  if (!text.trim() || !store.chats[openKey]) return;
   $("composer-input").value = "";
   send(text);
 });

@@ -1,7 +1,7 @@
 // Draws the chat list and the open conversation from the store. Text always goes in
 // through textContent, never as HTML.
 import { downloadURLLifetime, forgetDownloads } from "./attachments.js";
-import { isImage } from "./frames.js";
+import { isImage, threadId, threadParts } from "./frames.js";
 
 const marks = { pending: "…", sent: "✓", acked: "✓✓", delivered: "✓✓", failed: "!" };
 const labels = {
@@ -55,39 +55,123 @@ export function showConnectionState(state, transport = "socket") {
   node.textContent = state === "online" ? online : state === "offline" ? "offline, reconnecting" : "connecting";
 }
 
+// The chats, after the inboxes of the pages this user answers ("inbox:<page id>", with
+// the number of threads waiting for an answer).
 export function renderChatList(store, openKey, onOpen) {
   const list = $("chat-list");
+  const item = (key, title, badge, count, countTitle) => {
+    const node = element("li", { "data-chat": key }, title);
+    if (badge) node.prepend(element("span", { class: "badge" }, badge));
+    if (key === openKey || (badge === "inbox" && openKey?.startsWith(`thread:${key.slice("inbox:".length)}/`))) {
+      node.classList.add("selected");
+    }
+    if (count) node.append(element("span", { class: "unread", ...(countTitle ? { title: countTitle } : {}) }, String(count)));
+    node.addEventListener("click", () => onOpen(key));
+    return node;
+  };
   list.replaceChildren(
-    ...store.sortedChats().map((chat) => {
-      const item = element("li", { "data-chat": chat.key }, chat.title);
-      if (chat.kind === "group") item.prepend(element("span", { class: "badge" }, "group"));
-      if (chat.key === openKey) item.classList.add("selected");
-      if (chat.unread) item.append(element("span", { class: "unread" }, String(chat.unread)));
-      item.addEventListener("click", () => onOpen(chat.key));
-      return item;
-    }),
+    ...store.agentPages().map((page) => item(`inbox:${page.id}`, page.name, "inbox", store.unanswered(page.id), "threads waiting for an answer")),
+    ...store.sortedChats().map((chat) => item(chat.key, chat.title, chat.kind === "user" ? "" : chat.kind, chat.unread)),
   );
 }
 
-export function renderConversation(store, openKey) {
+// The open chat, or a page's inbox ("inbox:<page id>"); an agent's thread with one user
+// ("thread:<page id>/<user>") has the tools to assign it above its messages.
+export function renderConversation(store, openKey, onOpen) {
+  const [kind, ...rest] = (openKey ?? "").split(":");
+  const id = rest.join(":");
   const chat = openKey ? store.chats[openKey] : undefined;
+  const inboxPage = kind === "inbox" ? store.pages[id] : undefined;
+  const threadPage = chat?.kind === "thread" ? store.pages[threadParts(chat.id).pageId] : undefined;
   $("composer").hidden = !chat;
-  $("conversation-title").textContent = chat
-    ? chat.kind === "group" ? `Group ${chat.title}` : `Chat with ${chat.title}`
-    : "Pick a chat or start one";
+  $("messages").hidden = Boolean(inboxPage);
+  $("conversation-title").textContent = inboxPage ? `Inbox of ${inboxPage.name}` : chat ? chatTitle(chat, store) : "Pick a chat or start one";
+  renderPagePanel(store, inboxPage, onOpen);
+  renderThreadTools(store, chat?.kind === "thread" ? chat : undefined, threadPage);
   const messages = $("messages");
   const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
   messages.replaceChildren(...(chat?.messages ?? []).map((m) => messageItem(m, chat.kind)));
   if (atBottom) messages.scrollTop = messages.scrollHeight;
 }
 
+function chatTitle(chat, store) {
+  if (chat.kind === "group") return `Group ${chat.title}`;
+  if (chat.kind === "page") return `Page ${chat.title}`;
+  if (chat.kind === "thread") {
+    const { pageId, user } = threadParts(chat.id);
+    return `${user} on ${store.pages[pageId]?.name ?? pageId}`;
+  }
+  return `Chat with ${chat.title}`;
+}
+
+// An agent's view of a page: its id to give users, its agents (admins may add one) and
+// its threads, each with who it is assigned to and whether it waits for an answer.
+function renderPagePanel(store, page, onOpen) {
+  $("page-panel").hidden = !page;
+  if (!page) return;
+  $("page-panel").dataset.page = page.id;
+  $("page-id").textContent = page.id;
+  $("page-agents").textContent = page.agents.join(", ");
+  $("add-agent-form").hidden = !page.admin;
+  const threads = store.inbox(page.id);
+  $("inbox-empty").hidden = threads.length > 0;
+  $("inbox").replaceChildren(
+    ...threads.map((thread) => {
+      const node = element("li", {
+        class: "thread",
+        "data-thread": thread.user,
+        "data-unanswered": String(thread.unanswered),
+        "data-assignee": thread.assignee ?? "",
+      });
+      node.append(
+        element("span", { class: "thread-user" }, thread.user),
+        element("span", { class: "thread-text" }, thread.text),
+        element("span", { class: "thread-assignee" }, thread.assignee ? `assigned to ${thread.assignee}` : "unassigned"),
+      );
+      if (thread.unanswered) node.append(element("span", { class: "unanswered" }, "unanswered"));
+      node.addEventListener("click", () => onOpen(`thread:${threadId(page.id, thread.user)}`));
+      return node;
+    }),
+  );
+}
+
+// Back to the inbox, and who the thread is assigned to. The picker is only reset when the
+// agents or the assignee change, so a choice being made survives redraws.
+function renderThreadTools(store, chat, page) {
+  $("thread-tools").hidden = !chat;
+  if (!chat) return;
+  const { pageId, user } = threadParts(chat.id);
+  const thread = store.inbox(pageId).find((t) => t.user === user);
+  const assignee = thread?.assignee ?? null;
+  const tools = $("thread-tools");
+  tools.dataset.page = pageId;
+  tools.dataset.user = user;
+  $("thread-assignee").textContent = assignee ? `assigned to ${assignee}` : "unassigned";
+  $("thread-assignee").dataset.assignee = assignee ?? "";
+  const select = $("assign-select");
+  const options = ["", ...(page?.agents ?? [])];
+  if (select.dataset.options !== options.join(" ") || select.dataset.thread !== chat.id) {
+    select.replaceChildren(...options.map((name) => element("option", { value: name }, name || "nobody")));
+    select.dataset.options = options.join(" ");
+    select.dataset.thread = chat.id;
+    delete select.dataset.assignee;
+  }
+  if (select.dataset.assignee !== (assignee ?? "")) {
+    select.dataset.assignee = assignee ?? "";
+    select.value = assignee ?? "";
+  }
+}
+
+// In a group or a thread, who wrote an incoming message (and which agent wrote an
+// answer on the page's side); in a chat with a page, the agent who answered.
 function messageItem(message, chatKind) {
   const item = element("li", { class: "message", "data-id": message.id, "data-direction": message.direction });
-  if (message.direction === "in" && chatKind === "group") item.append(element("span", { class: "sender" }, message.from));
+  const sender = message.sender ?? (chatKind === "group" && message.direction === "in" ? message.from : undefined);
+  if (sender && (message.direction === "in" || !message.state)) item.append(element("span", { class: "sender" }, sender));
   if (message.attachment) item.append(attachmentNode(message));
   // Always there (empty for a picture without a caption), so every message has its text.
   item.append(element("span", { class: "text" }, message.text));
-  if (message.direction === "out") {
+  if (message.direction === "out" && message.state) {
     item.dataset.state = message.state;
     const title = message.state === "failed" ? `not accepted: ${message.error}` : labels[message.state];
     item.append(element("span", { class: "mark", title }, marks[message.state]));
