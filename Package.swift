@@ -66,7 +66,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Libs/Broker"),
+            path: "Libs/Broker",
+            exclude: ["LocalBrokerAccommodations/README.md"]),
         .target(
             name: "DocumentStore",
             dependencies: ["CMongoC", .product(name: "Logging", package: "swift-log")],

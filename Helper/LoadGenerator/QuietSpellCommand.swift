@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// The first message after a quiet spell: with idle consumers paused (FetchGate), how
+/// The first message after a quiet spell: with idle consumers paused (IdleFetchPacing), how
 /// long does one message take to reach its recipient when nothing moved for a while?
 struct QuietSpellCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -28,6 +28,7 @@ public final class BrokerConsumer: Sendable {
         let (stream, continuation) = AsyncStream<ConsumedMessage>.makeStream()
         let context = ConsumerContext(logger: logger, options: options, output: continuation)
         attach(context, to: conf)
+        // Only for a broker that answers empty fetches at once (LocalBrokerAccommodations).
         context.emptyFetchBackoff?.install(on: conf)
         KafkaConfig.routeLogs(conf)
         rd_kafka_conf_set_rebalance_cb(conf) { handle, event, partitions, opaque in

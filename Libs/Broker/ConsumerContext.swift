@@ -18,11 +18,12 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
 
     // Poll-thread state (the rebalance callback runs on the poll thread too).
     private var reassigned = false
-    /// Where fetching starts in partitions that handed out nothing since assignment.
-    private var startOffsets: [TopicPartition: Int64] = [:]
     /// Partitions this member paused (idle or back-pressure) and has not resumed.
     private var pausedPartitions: Set<TopicPartition> = []
     private var fetchStatistics = FetchStatistics()  // guarded by `condition`
+
+    // For a broker that answers empty fetches at once (LocalBrokerAccommodations).
+    private var idleProbe = IdleProbe()  // poll thread
     private let backgroundWakeUps = BackgroundWakeUps()
     /// Installed on the client's configuration when the options ask for it; kept here
     /// because librdkafka's broker threads call into it for as long as the client lives.
@@ -106,7 +107,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
                 // Revoked partitions were resumed on their way out (rebalance), so the
                 // new assignment starts unpaused.
                 reassigned = false
-                startOffsets = [:]
+                idleProbe.reassigned()
                 gate.reassigned(at: .now)
                 condition.withLock { fetchStatistics.isIdle = false }
             }
@@ -174,6 +175,7 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
             pause(assignment.filter { !options.alwaysFetchedTopics.contains($0.topic) }, control)
         case .resumeFromBackPressure:
             resume(assignment, control)
+        // Idle pausing and busy pacing (IdleFetchPacing).
         case .pauseForIdle:
             pause(assignment, control)
             condition.withLock {
@@ -189,7 +191,9 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         case .probe:
             condition.withLock { fetchStatistics.probes += 1 }
             let assigned = assignment
-            if gate.probed(hasNewRecords: hasNewRecords(assigned, control), now: .now) {
+            let hasNewRecords = idleProbe.hasNewRecords(
+                assigned, handedOut: { condition.withLock { watermarks.nextOffsets } }, control)
+            if gate.probed(hasNewRecords: hasNewRecords, now: .now) {
                 resume(assigned, control)
                 condition.withLock { fetchStatistics.isIdle = false }
             }
@@ -222,31 +226,6 @@ final class ConsumerContext: KafkaClientContext, @unchecked Sendable {
         guard !paused.isEmpty else { return }
         FetchControl(rk: rk).setPaused(paused, false)
         pausedPartitions.subtract(paused)
-    }
-
-    /// Whether a partition has records past what this member handed out. Unsure (the
-    /// broker did not answer) counts as yes: fetching then finds out.
-    private func hasNewRecords(_ assigned: Set<TopicPartition>, _ control: FetchControl) -> Bool {
-        guard !assigned.isEmpty else { return false }
-        guard let ends = control.endOffsets(of: assigned) else { return true }
-        let handedOut = condition.withLock { watermarks.nextOffsets }
-        // Nothing handed out yet: fetching starts at the committed offset, or at the
-        // first retained one for a group that never committed (earliest; for `latest`
-        // that is conservative: it resumes more often than needed, never too rarely).
-        let unknown = assigned.filter { handedOut[$0] == nil && startOffsets[$0] == nil }
-        if !unknown.isEmpty {
-            guard let committed = control.committedOffsets(of: unknown) else { return true }
-            let neverCommitted = unknown.filter { committed[$0] == nil }
-            guard let beginnings = neverCommitted.isEmpty ? [:] : control.beginningOffsets(of: neverCommitted) else {
-                return true
-            }
-            startOffsets.merge(committed) { _, new in new }
-            startOffsets.merge(beginnings) { _, new in new }
-        }
-        return assigned.contains { partition in
-            guard let end = ends[partition], let position = handedOut[partition] ?? startOffsets[partition] else { return true }
-            return end > position
-        }
     }
 
     /// The pointer itself is needed, not a copy: librdkafka keeps headers and the

@@ -17,9 +17,17 @@ public struct ConsumerOptions: Sendable {
     /// Topics back-pressure never pauses: ones whose records finish in-flight work (acks)
     /// rather than add to it. Pausing them would stop exactly what drains the backlog.
     public var alwaysFetchedTopics: Set<String>
+    /// How often librdkafka reports its statistics (request counts); zero turns them off.
+    public var statisticsInterval: Duration
+
+    // MARK: For a broker that answers empty fetches at once
+    // The local broker's accommodations (LocalBrokerAccommodations/README.md).
+    // `idleFetchPause` and `emptyFetchBackoff` at zero turn all four off, as docker-compose
+    // sets them against Apache Kafka.
+
     /// How long without a record before fetching pauses (zero: never). The local broker
     /// answers an empty fetch at once, so an idle consumer that kept fetching would spin
-    /// (FetchGate explains the design).
+    /// (IdleFetchPacing explains the design).
     public var idleFetchPause: Duration
     /// How often an idle consumer asks for its partitions' end offsets (twice as often in
     /// its first second of quiet); the most a record waits for an idle consumer.
@@ -27,14 +35,12 @@ public struct ConsumerOptions: Sendable {
     /// While busy, the least time between two fetch rounds (zero: no pacing; also off
     /// when `idleFetchPause` is zero). A round that brought records ends once they are
     /// handed out, and fetching pauses for the rest of this time instead of asking a
-    /// broker that answers at once, and empty, again and again (FetchGate).
+    /// broker that answers at once, and empty, again and again (IdleFetchPacing).
     public var busyFetchPace: Duration
     /// How long librdkafka's fetcher waits after an empty fetch answer before it asks again
     /// (zero: at once, librdkafka's own behaviour). For a broker that answers empty
     /// fetches at once; one that holds them (Apache Kafka) needs none (EmptyFetchBackoff).
     public var emptyFetchBackoff: Duration
-    /// How often librdkafka reports its statistics (request counts); zero turns them off.
-    public var statisticsInterval: Duration
 
     public init(
         maxInFlight: Int = 10_000,

@@ -1,14 +1,10 @@
 /// Decides when a consumer's fetching pauses and resumes.
 ///
-/// librdkafka sends the next fetch as soon as the last one is answered and counts on the
-/// broker to hold an empty fetch for `fetch.wait.max.ms`. A broker that answers at once
-/// (the local noida-db) turns every idle consumer into a busy loop. So an idle consumer
-/// pauses its partitions and instead asks for their end offsets (one ListOffsets request)
-/// every `probeInterval`, twice as often during the first second of quiet (chat traffic
-/// comes in bursts): fetching resumes only when a partition has a record past what was
-/// handed out. Each probe costs a few thread wake-ups in the consumer and the broker, so
-/// the interval is what an idle stack costs. Back-pressure pauses too, for its own reason (too much
-/// unresolved); each is lifted on its own condition.
+/// Back-pressure pauses every partition but the always-fetched ones once `maxInFlight`
+/// records are handed out and unresolved, and resumes them at half that. While it does not
+/// pause, the local broker's idle pausing and busy pacing decide (`IdleFetchPacing`, in
+/// LocalBrokerAccommodations); with `idleAfter` zero they never act and librdkafka fetches
+/// as it always does. Each pause is lifted on its own condition.
 ///
 /// Pure bookkeeping: the poll thread applies the actions it returns.
 struct FetchGate {
@@ -39,115 +35,56 @@ struct FetchGate {
         case resumeFromPace
     }
 
-    let idleAfter: Duration
-    let probeInterval: Duration
     let maxInFlight: Int
-    /// While busy, the least time from one fetch round to the next (zero: no pacing).
-    let busyPace: Duration
-    private(set) var state: State = .fetching
-    /// Whether a record arrived since fetching last resumed: a round that brought
-    /// records ends once the local queue is empty.
-    private var arrivedThisRound = false
-    private(set) var lastArrival: ContinuousClock.Instant
-    private(set) var nextProbe: ContinuousClock.Instant
-    private var idleSince: ContinuousClock.Instant
-    /// How long after pausing probes come at half the interval.
-    static let quickProbePeriod: Duration = .seconds(1)
+    private var backPressured = false
+    private var pacing: IdleFetchPacing
 
     init(
         idleAfter: Duration, probeInterval: Duration, maxInFlight: Int, busyPace: Duration = .zero,
         now: ContinuousClock.Instant
     ) {
-        self.idleAfter = idleAfter
-        self.probeInterval = probeInterval
         self.maxInFlight = maxInFlight
-        self.busyPace = busyPace
-        self.lastArrival = now
-        self.nextProbe = now
-        self.idleSince = now
+        pacing = IdleFetchPacing(idleAfter: idleAfter, probeInterval: probeInterval, busyPace: busyPace, now: now)
     }
 
-    /// A zero `idleAfter` turns idle pausing off (a broker that holds fetches needs none).
-    var pausesWhenIdle: Bool { idleAfter > .zero }
+    var state: State { backPressured ? .backPressured : pacing.state }
 
     /// A record was handed out.
     mutating func arrived(at now: ContinuousClock.Instant) {
-        lastArrival = now
-        arrivedThisRound = true
+        pacing.arrived(at: now)
     }
 
     /// The assignment changed; the new partitions are not paused, so start over.
     mutating func reassigned(at now: ContinuousClock.Instant) {
-        state = .fetching
-        lastArrival = now
-        arrivedThisRound = false
+        backPressured = false
+        pacing.reassigned(at: now)
     }
-
-    /// Busy pacing is on only with idle pausing: a broker that holds fetches needs neither.
-    var pacesWhenBusy: Bool { pausesWhenIdle && busyPace > .zero }
 
     /// What to do now, given the records in flight and whether the last poll found the
     /// local queue empty.
     mutating func next(inFlight: Int, queueEmpty: Bool = false, now: ContinuousClock.Instant) -> Action {
-        switch state {
-        case .fetching:
-            if inFlight >= maxInFlight {
-                state = .backPressured
-                return .pauseForBackPressure
-            }
-            if pausesWhenIdle, now - lastArrival >= idleAfter {
-                state = .idle
-                idleSince = now
-                nextProbe = now + currentProbeInterval(now: now)
-                return .pauseForIdle
-            }
-            // A round brought records and they are all handed out: the broker would answer
-            // the next fetches at once and empty, so wait out the pace instead.
-            if pacesWhenBusy, arrivedThisRound, queueEmpty {
-                state = .paced(until: now + busyPace)
-                return .pauseForPace
-            }
-            return .none
-        case .paced(let until):
-            guard now >= until else { return .none }
-            state = .fetching
-            arrivedThisRound = false
-            return .resumeFromPace
-        case .backPressured:
+        if backPressured {
             guard inFlight < maxInFlight / 2 else { return .none }
-            state = .fetching
-            lastArrival = now
+            backPressured = false
+            pacing.resumed(at: now)
             return .resumeFromBackPressure
-        case .idle:
-            guard now >= nextProbe else { return .none }
-            nextProbe = now + currentProbeInterval(now: now)
-            return .probe
         }
+        // Checked before pacing, and only while fetching: idle or paced, every partition
+        // is paused already.
+        if pacing.state == .fetching, inFlight >= maxInFlight {
+            backPressured = true
+            return .pauseForBackPressure
+        }
+        return pacing.next(queueEmpty: queueEmpty, now: now)
     }
 
-    private func currentProbeInterval(now: ContinuousClock.Instant) -> Duration {
-        now - idleSince < Self.quickProbePeriod ? probeInterval / 2 : probeInterval
-    }
-
-    /// The probe's answer: true when fetching must resume (a partition has records past
-    /// what was handed out, or the probe failed and only fetching can tell).
+    /// An idle probe's answer: true when fetching must resume (`IdleFetchPacing.probed`).
     mutating func probed(hasNewRecords: Bool, now: ContinuousClock.Instant) -> Bool {
-        guard state == .idle, hasNewRecords else { return false }
-        state = .fetching
-        lastArrival = now
-        return true
+        pacing.probed(hasNewRecords: hasNewRecords, now: now)
     }
 
     /// How long the poll thread may block waiting for a record before it must act.
     func pollTimeout(now: ContinuousClock.Instant, ceiling: Duration) -> Duration {
-        let deadline: ContinuousClock.Instant
-        switch state {
-        case .fetching where pacesWhenBusy && arrivedThisRound: return .zero
-        case .fetching where pausesWhenIdle: deadline = lastArrival + idleAfter
-        case .idle: deadline = nextProbe
-        case .paced(let until): deadline = until
-        case .fetching, .backPressured: return ceiling
-        }
-        return min(max(deadline - now, .milliseconds(1)), ceiling)
+        backPressured ? ceiling : pacing.pollTimeout(now: now, ceiling: ceiling)
     }
 }

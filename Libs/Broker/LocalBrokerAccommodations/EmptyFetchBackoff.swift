@@ -11,7 +11,7 @@ import Synchronization
 /// broker to hold an empty one for `fetch.wait.max.ms`. The local broker answers at once,
 /// so a busy consumer's fetcher loops fetch → empty answer → fetch between records,
 /// thousands of times a second, and the broker answers them all: under any load that loop
-/// filled the machine. Idle pausing (FetchGate) stops it when nothing arrives for a
+/// filled the machine. Idle pausing (IdleFetchPacing) stops it when nothing arrives for a
 /// while, but pausing between the records of a busy consumer costs a synchronous round
 /// trip per partition, which cost more latency than it saved CPU.
 ///
