@@ -414,6 +414,66 @@ def history_on_a_new_device(alice, bob):
         other.quit()
 
 
+def search_results(person):
+    """The shown search results: their chat keys and texts, or None while none are shown."""
+    return person.driver.execute_script(
+        """const list = document.getElementById("search-results");
+        if (list.hidden) return null;
+        return [...list.querySelectorAll("li.search-result")].map((li) => ({
+            chat: li.dataset.chat, text: li.querySelector(".result-text").textContent }));""")
+
+
+def search(person, query):
+    box = person.driver.find_element(By.ID, "search-input")
+    box.clear()
+    box.send_keys(query)
+    person.driver.find_element(By.ID, "search-button").click()
+
+
+def found_in_sight(person, text):
+    """True when the open chat shows the message `text`, marked as the one searched for,
+    inside the visible part of the list."""
+    return person.driver.execute_script(
+        """const list = document.getElementById("messages");
+        const item = [...list.querySelectorAll("li.message.found")].find((li) => li.querySelector(".text").textContent === arguments[0]);
+        if (!item) return false;
+        const box = item.getBoundingClientRect(), view = list.getBoundingClientRect();
+        return box.top >= view.top && box.bottom <= view.bottom;""",
+        text)
+
+
+def search_opens_the_chat_at_the_message(alice, bob):
+    # A new device of bob has nothing loaded; "hello bob" is over 60 messages back in the
+    # history, so opening the result must read older pages until it is there.
+    other = Person(bob.name, exact=True)
+    try:
+        other.log_in()
+        # Case, an accent and the last word as a prefix: "HELLÓ Bo" finds "hello bob".
+        def hello_found():
+            results = search_results(other)
+            if results is None or (not results and other.find("#search-empty")):
+                search(other, "HELLÓ Bo")
+                return None
+            return [r for r in results if r["text"] == f"{alice.name}: hello bob"]
+        hits = other.wait("the search lists alice's 'hello bob'", hello_found)
+        assert hits[0]["chat"] == f"user:{alice.name}", hits
+        assert all("hello" in r["text"].lower() for r in search_results(other)), search_results(other)
+        other.driver.execute_script(
+            """[...document.querySelectorAll("#search-results li.search-result")]
+                .find((li) => li.querySelector(".result-text").textContent === arguments[0]).click();""",
+            f"{alice.name}: hello bob")
+        other.wait("the chat opens at 'hello bob', marked and in sight", lambda: found_in_sight(other, "hello bob"))
+        assert other.driver.find_element(By.ID, "conversation-title").text.endswith(alice.name)
+        # A word nobody wrote: nothing found, said so.
+        search(other, f"nothing{uuid.uuid4().hex}")
+        other.wait("the search says nothing was found", lambda: other.find("#search-empty") and search_results(other) == [])
+    except Exception:
+        other.report()
+        raise
+    finally:
+        other.quit()
+
+
 def events_when_websockets_are_refused(alice, bob):
     carol = Person("carol")
     try:
@@ -467,6 +527,8 @@ def main():
             ("the pages reconnect by themselves after the gateway dies", reconnect_after_gateway_crash),
             ("a group made in the page carries messages both ways", group_chat),
             ("a second device of bob shows the earlier messages from the history", history_on_a_new_device),
+            ("a search on another device of bob finds a message (case, accent, prefix) and opens its chat at it, 60 messages back",
+             search_opens_the_chat_at_the_message),
             ("with WebSockets refused the page chats over the event stream and REST", events_when_websockets_are_refused),
         ]
         return [(description, lambda step=step: step(alice, bob)) for description, step in both]

@@ -128,3 +128,9 @@ export function threadMessages(session, id, user, before) {
 export function assignThread(session, id, user, assignee) {
   return call("POST", `/pages/${encodeURIComponent(id)}/threads/${encodeURIComponent(user)}/assign`, { session, body: { assignee } });
 }
+
+// Search (PROTOCOL.md "Search"): the caller's messages holding every word of `q`, newest first.
+export function search(session, q, before) {
+  const cursor = before ? `&before=${encodeURIComponent(before)}` : "";
+  return call("GET", `/search?q=${encodeURIComponent(q)}&limit=20${cursor}`, { session });
+}

@@ -2,7 +2,9 @@
 // Server-Sent Events stream for what arrives (GET /v1.0/events, credentials as cookies,
 // as for the socket) and REST for what goes (POST /v1.0/send, server acks in the answer).
 // The same interface as Connection, so the page does not care which it has. EventSource
-// reconnects by itself after a drop; the server redelivers what was not acked.
+// reconnects by itself after a drop, but not after an error answer (the proxy's 503 while
+// the gateway restarts): then a new stream is opened after a pause. The server
+// redelivers what was not acked.
 
 import { parseFrame } from "./frames.js";
 
@@ -12,13 +14,19 @@ export class EventStreamConnection {
     this.post = post;
     this.handlers = { onOpen, onFrame, onState };
     this.source = null;
+    this.retryTimer = null;
+    this.pause = EventStreamConnection.firstPause;
   }
+
+  static firstPause = 500;
+  static longestPause = 10_000;
 
   start() {
     this.handlers.onState("connecting");
     const source = new EventSource(this.url);
     this.source = source;
     source.onopen = () => {
+      this.pause = EventStreamConnection.firstPause;
       this.handlers.onState("online");
       this.handlers.onOpen();
     };
@@ -27,11 +35,18 @@ export class EventStreamConnection {
       if (frame) this.handlers.onFrame(frame);
     });
     source.onerror = () => {
-      if (source.readyState !== EventSource.OPEN) this.handlers.onState("offline");
+      if (source.readyState === EventSource.OPEN) return;
+      this.handlers.onState("offline");
+      if (source.readyState !== EventSource.CLOSED || this.source !== source) return;
+      this.retryTimer = setTimeout(() => {
+        if (this.source === source) this.start();
+      }, this.pause);
+      this.pause = Math.min(this.pause * 2, EventStreamConnection.longestPause);
     };
   }
 
   stop() {
+    clearTimeout(this.retryTimer);
     this.source?.close();
     this.source = null;
   }

@@ -49,6 +49,7 @@ function render() {
 // Opens a chat, or a page's inbox ("inbox:<page id>", read again from the server).
 function openChat(key) {
   openKey = key;
+  view.showFound(null);
   // An agent opening a thread from the inbox that this browser has no message of yet.
   if (key.startsWith("thread:")) store.chat("thread", key.slice("thread:".length));
   $("composer-error").textContent = "";
@@ -64,9 +65,17 @@ function openChat(key) {
   if (!history.has(key)) loadHistory(key);
 }
 
+// Per chat key, the read of its history under way: whoever asks meanwhile waits for it.
+const historyReads = new Map();
+
+function loadHistory(key) {
+  if (!historyReads.has(key)) historyReads.set(key, readHistoryPage(key).finally(() => historyReads.delete(key)));
+  return historyReads.get(key);
+}
+
 // The newest page of a chat's history when it opens, then older pages as the list is
 // scrolled to its top. A server that keeps no history answers 404: nothing to show.
-async function loadHistory(key) {
+async function readHistoryPage(key) {
   const chat = store.chats[key];
   const position = history.get(key);
   if (!chat || position?.loading || position?.next === null) return;
@@ -241,6 +250,62 @@ async function refreshPage(id) {
   }
 }
 
+// Search (PROTOCOL.md "Search"): {q, results, next} of the last search, or null.
+let found = null;
+
+function renderSearch() {
+  view.renderSearchResults(store, found, (result) => openAt(result), () => searchMessages(found.q, found.next));
+}
+
+// Searches `q` (from `before`, for more results). A page of results may be empty while
+// more follow, so a few are read until one holds something.
+async function searchMessages(q, before = null) {
+  const current = store;
+  $("search-error").textContent = "";
+  try {
+    const results = [];
+    let next = before;
+    for (let asked = 0; asked < 10; asked += 1) {
+      const page = await api.search(session, q, next);
+      results.push(...page.results.map(searchResult).filter(Boolean));
+      next = page.next;
+      if (results.length > 0 || !next) break;
+    }
+    if (store !== current) return;
+    found = { q, results: before && found?.q === q ? [...found.results, ...results] : results, next };
+  } catch (error) {
+    if (store !== current) return;
+    if (error.status === 401) stop("Your session ended, please log in again.");
+    $("search-error").textContent = error.status === 404 ? "This server keeps no history to search." : `Search failed: ${error.message}`;
+  }
+  renderSearch();
+}
+
+function searchResult({ message }) {
+  const event = classify(message, session.user);
+  if (event.kind !== "message") return null;
+  const { chatKind, chatId, id, from, text } = event;
+  return { key: Store.chatKey(chatKind, chatId), chatKind, chatId, id, from, text };
+}
+
+// Opens a result's chat at its message: older pages of the chat's history are read until
+// the message is among them, then it is marked and scrolled to.
+async function openAt(result) {
+  const { key, chatKind, chatId, id } = result;
+  store.chat(chatKind, chatId);
+  openChat(key);
+  view.showFound(id);
+  const has = () => store.chats[key]?.messages.some((message) => message.id === id);
+  while (openKey === key && !has()) {
+    const before = history.get(key)?.next;
+    await loadHistory(key);
+    const after = history.get(key);
+    // Read to the start, or the read failed: the message is not there to show.
+    if (!after || after.next === null || after.next === before) break;
+  }
+  if (openKey === key) render();
+}
+
 // A page known only by a message or a conversation: read once.
 const learning = new Set();
 
@@ -341,6 +406,20 @@ $("new-chat-form").addEventListener("submit", (event) => {
   }
   store.chat("user", user);
   openChat(`user:${user}`);
+});
+
+$("search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const q = $("search-input").value.trim();
+  if (q) searchMessages(q);
+});
+
+// The box emptied (its clear button, or by hand): the results go.
+$("search-input").addEventListener("input", () => {
+  if ($("search-input").value.trim()) return;
+  found = null;
+  $("search-error").textContent = "";
+  renderSearch();
 });
 
 $("new-page-form").addEventListener("submit", async (event) => {

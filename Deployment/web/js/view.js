@@ -90,8 +90,66 @@ export function renderConversation(store, openKey, onOpen) {
   renderThreadTools(store, chat?.kind === "thread" ? chat : undefined, threadPage);
   const messages = $("messages");
   const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+  // Scrolled up, the first message in sight stays where it is when older ones come in
+  // above it (the list is redrawn, so the browser's own scroll anchoring cannot).
+  const anchor = atBottom ? null : firstInSight(messages);
   messages.replaceChildren(...(chat?.messages ?? []).map((m) => messageItem(m, chat.kind)));
-  if (atBottom) messages.scrollTop = messages.scrollHeight;
+  const found = searchHit.reveal ? messageNode(messages, searchHit.id) : null;
+  if (found) {
+    found.scrollIntoView({ block: "center" });
+    searchHit.reveal = false;
+  } else if (atBottom) {
+    messages.scrollTop = messages.scrollHeight;
+  } else if (anchor) {
+    const node = messageNode(messages, anchor.id);
+    if (node) messages.scrollTop += node.getBoundingClientRect().top - messages.getBoundingClientRect().top - anchor.offset;
+  }
+}
+
+// The message a search result opened: marked, and scrolled to once it is shown.
+const searchHit = { id: null, reveal: false };
+
+export function showFound(id) {
+  searchHit.id = id;
+  searchHit.reveal = id !== null;
+}
+
+function messageNode(messages, id) {
+  return messages.querySelector(`li.message[data-id="${CSS.escape(id)}"]`);
+}
+
+function firstInSight(messages) {
+  const top = messages.getBoundingClientRect().top;
+  for (const node of messages.children) {
+    const box = node.getBoundingClientRect();
+    if (box.bottom > top) return { id: node.dataset.id, offset: box.top - top };
+  }
+  return null;
+}
+
+// Search results under the search box (`found` null: none shown). Each names its chat and
+// its sender; a click opens the chat at the message.
+export function renderSearchResults(store, found, onPick, onMore) {
+  const list = $("search-results");
+  list.hidden = !found;
+  if (!found) return;
+  const items = found.results.map((result) => {
+    const node = element("li", { class: "search-result", "data-chat": result.key, "data-id": result.id });
+    const chat = store.chats[result.key];
+    node.append(element("span", { class: "result-chat" }, chat ? chatTitle(chat, store) : result.chatId));
+    node.append(element("span", { class: "result-text" }, `${result.from}: ${result.text || "(attachment)"}`));
+    node.addEventListener("click", () => onPick(result));
+    return node;
+  });
+  if (items.length === 0) items.push(element("li", { class: "hint", id: "search-empty" }, `Nothing found for “${found.q}”.`));
+  if (found.next) {
+    const more = element("button", { type: "button", id: "search-more" }, "More results");
+    more.addEventListener("click", onMore);
+    const item = element("li");
+    item.append(more);
+    items.push(item);
+  }
+  list.replaceChildren(...items);
 }
 
 function chatTitle(chat, store) {
@@ -166,6 +224,7 @@ function renderThreadTools(store, chat, page) {
 // answer on the page's side); in a chat with a page, the agent who answered.
 function messageItem(message, chatKind) {
   const item = element("li", { class: "message", "data-id": message.id, "data-direction": message.direction });
+  if (message.id === searchHit.id) item.classList.add("found");
   const sender = message.sender ?? (chatKind === "group" && message.direction === "in" ? message.from : undefined);
   if (sender && (message.direction === "in" || !message.state)) item.append(element("span", { class: "sender" }, sender));
   if (message.attachment) item.append(attachmentNode(message));
