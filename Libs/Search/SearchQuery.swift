@@ -22,14 +22,17 @@ public struct SearchQuery: Sendable, Equatable {
         prefix = last
     }
 
-    /// The terms every match holds in the index: the words, and the prefix's indexed part.
+    /// The terms every match holds in the index: the words, and the prefix's indexed part
+    /// once it is that long. Empty for a query of one short word: then every message of the
+    /// reader is a candidate, newest first, and `matches` decides.
     public var requiredTerms: [String] {
-        words + [SearchTerms.prefixTerm(String(prefix.prefix(SearchTerms.indexedPrefixLength)))]
+        guard prefix.count >= SearchTerms.indexedPrefixLength else { return words }
+        return words + [SearchTerms.prefixTerm(String(prefix.prefix(SearchTerms.indexedPrefixLength)))]
     }
 
     /// The term to look up first: the longest whole word (likely the rarest), else the prefix's.
-    public var leadingTerm: String {
-        words.max { $0.count < $1.count } ?? requiredTerms.last!
+    public var leadingTerm: String? {
+        words.max { $0.count < $1.count } ?? requiredTerms.last
     }
 
     /// Whether a message indexed under `terms` matches; the index finds candidates by

@@ -69,13 +69,14 @@ struct SearchIndex: Sendable {
     func search(
         _ query: SearchQuery, readBy reader: String, in conversations: [String]?, before: String?, limit: Int
     ) async throws -> (hits: [Hit], next: String?) {
-        var required = [query.leadingTerm]
-        required += query.requiredTerms.filter { $0 != query.leadingTerm }
+        let leading = query.leadingTerm.map { [$0] } ?? []
+        let required = leading + query.requiredTerms.filter { !leading.contains($0) }
         var hits: [(hit: Hit, position: String)] = []
         var cursor = before
         var scanned = 0
         while true {
-            var filter: Document = ["r": .string(reader), "t": ["$all": .array(required.map(BSONValue.string))]]
+            var filter: Document = ["r": .string(reader)]
+            if !required.isEmpty { filter["t"] = ["$all": .array(required.map(BSONValue.string))] }
             if let cursor { filter["p"] = ["$lt": .string(cursor)] }
             if let conversations { filter["c"] = ["$in": .array(conversations.map(BSONValue.string))] }
             let documents = try await collection.find(

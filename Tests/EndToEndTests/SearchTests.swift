@@ -58,6 +58,14 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(prefix, ["s3", "s2", "s1"], "the last word is a prefix, case-insensitive")
         let twoWords = try await Self.ids(ann, "café tom")
         XCTAssertEqual(twoWords, ["s1"])
+        // Prefixes shorter than the indexed three characters: found by reading the caller's
+        // messages, not the index, and still only theirs.
+        let shortPrefix = try await Self.ids(ann, "Ca")
+        XCTAssertEqual(shortPrefix, ["s3", "s2", "s1"])
+        let shortAfterAWord = try await Self.ids(ann, "cafe t")
+        XCTAssertEqual(shortAfterAWord, ["s3", "s2", "s1"], "the, today, tomorrow")
+        let shortNone = try await Self.ids(ann, "se")
+        XCTAssertEqual(shortNone, [], "cid's 'secret' is not ann's")
         let accented = try await Self.ids(ann, "reopéned cafe")
         XCTAssertEqual(accented, ["s3"])
         let none = try await Self.ids(ann, "secret")

@@ -15,8 +15,8 @@ final class SearchTermsTests: XCTestCase {
         XCTAssertEqual(SearchTerms.words(of: many).count, SearchTerms.maxWordsPerMessage)
     }
 
-    func testIndexTermsHoldShortPrefixes() {
-        XCTAssertEqual(Set(SearchTerms.indexTerms(of: "Café ok")), ["cafe", "ok", "~c", "~ca", "~caf", "~o", "~ok"])
+    func testIndexTermsHoldEachWordsThreeCharacterPrefix() {
+        XCTAssertEqual(Set(SearchTerms.indexTerms(of: "Café ok Caftan now")), ["cafe", "ok", "caftan", "now", "~caf", "~now"])
     }
 
     func testAQueryMatchesEveryWordAndTheLastAsAPrefix() throws {
@@ -33,7 +33,12 @@ final class SearchTermsTests: XCTestCase {
         XCTAssertEqual(query.prefix, "tomorr")
         XCTAssertEqual(query.requiredTerms, ["the", "cafe", "~tom"])
         XCTAssertEqual(query.leadingTerm, "cafe")
-        XCTAssertEqual(try SearchQuery("ca").leadingTerm, "~ca")
+        XCTAssertEqual(try SearchQuery("caf").leadingTerm, "~caf")
+        XCTAssertEqual(try SearchQuery("ca").requiredTerms, [], "a short prefix alone is not looked up: every message is a candidate")
+        XCTAssertNil(try SearchQuery("ca").leadingTerm)
+        XCTAssertEqual(try SearchQuery("cafe to").requiredTerms, ["cafe"])
+        XCTAssertTrue(try SearchQuery("cafe to").matches(index), "a short prefix still has to match")
+        XCTAssertFalse(try SearchQuery("cafe tx").matches(index))
     }
 
     func testBadQueriesAreRefused() {
