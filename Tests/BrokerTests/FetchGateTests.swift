@@ -30,9 +30,27 @@ final class FetchGateTests: XCTestCase {
         XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(30)), .probe)
         XCTAssertTrue(gate.probed(hasNewRecords: true, now: start + .milliseconds(30)))
         XCTAssertEqual(gate.state, .fetching)
-        // Resumed, it fetches for a whole quiet period before pausing again.
-        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(49)), .none)
-        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(50)), .pauseForIdle)
+        // Resumed, it waits for the records the probe saw however slow the broker is to hand
+        // them over (up to a second), then fetches for a whole quiet period after the last.
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(500)), .none)
+        gate.arrived(at: start + .milliseconds(600))
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(619)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(620)), .pauseForIdle)
+    }
+
+    func testAProbeThatSawRecordsWaitsForThemOnlySoLong() {
+        var gate = gate()
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(20)), .pauseForIdle)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(25)), .probe)
+        XCTAssertTrue(gate.probed(hasNewRecords: true, now: start + .milliseconds(25)))
+        XCTAssertEqual(gate.pollTimeout(now: start + .milliseconds(25), ceiling: .seconds(5)), .seconds(1))
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(1024)), .none)
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(1025)), .pauseForIdle, "none came: idle again")
+        // The patience is for one resume only: the next quiet period is the usual one.
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(1030)), .probe)
+        XCTAssertTrue(gate.probed(hasNewRecords: true, now: start + .milliseconds(1030)))
+        gate.arrived(at: start + .milliseconds(1031))
+        XCTAssertEqual(gate.next(inFlight: 0, now: start + .milliseconds(1051)), .pauseForIdle)
     }
 
     func testAfterASecondOfQuietProbesComeEveryInterval() {

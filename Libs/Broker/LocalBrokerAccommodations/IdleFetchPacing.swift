@@ -28,6 +28,13 @@ struct IdleFetchPacing {
     /// records ends once the local queue is empty.
     private var arrivedThisRound = false
     private(set) var lastArrival: ContinuousClock.Instant
+    /// Set when a probe resumed fetching: until a record arrives or this passes, fetching
+    /// does not count as idle. A busy broker (a large log being rewritten) can take longer
+    /// than `idleAfter` to answer the first fetch after a resume; pausing again before it
+    /// answers would resume and pause forever with records waiting, which stalled a
+    /// consumer that had fallen behind.
+    private var awaitingProbedRecordsUntil: ContinuousClock.Instant?
+    static let probedRecordsPatience: Duration = .seconds(1)
     private(set) var nextProbe: ContinuousClock.Instant
     private var idleSince: ContinuousClock.Instant
     /// How long after pausing probes come at half the interval.
@@ -51,6 +58,7 @@ struct IdleFetchPacing {
     /// A record was handed out.
     mutating func arrived(at now: ContinuousClock.Instant) {
         lastArrival = now
+        awaitingProbedRecordsUntil = nil
         arrivedThisRound = true
     }
 
@@ -58,6 +66,7 @@ struct IdleFetchPacing {
     mutating func reassigned(at now: ContinuousClock.Instant) {
         state = .fetching
         lastArrival = now
+        awaitingProbedRecordsUntil = nil
         arrivedThisRound = false
     }
 
@@ -71,7 +80,8 @@ struct IdleFetchPacing {
     mutating func next(queueEmpty: Bool, now: ContinuousClock.Instant) -> FetchGate.Action {
         switch state {
         case .fetching:
-            if pausesWhenIdle, now - lastArrival >= idleAfter {
+            if pausesWhenIdle, now - lastArrival >= idleAfter, now >= awaitingProbedRecordsUntil ?? now {
+                awaitingProbedRecordsUntil = nil
                 state = .idle
                 idleSince = now
                 nextProbe = now + currentProbeInterval(now: now)
@@ -108,6 +118,7 @@ struct IdleFetchPacing {
         guard state == .idle, hasNewRecords else { return false }
         state = .fetching
         lastArrival = now
+        awaitingProbedRecordsUntil = now + Self.probedRecordsPatience
         return true
     }
 
@@ -116,7 +127,7 @@ struct IdleFetchPacing {
         let deadline: ContinuousClock.Instant
         switch state {
         case .fetching where pacesWhenBusy && arrivedThisRound: return .zero
-        case .fetching where pausesWhenIdle: deadline = lastArrival + idleAfter
+        case .fetching where pausesWhenIdle: deadline = max(lastArrival + idleAfter, awaitingProbedRecordsUntil ?? lastArrival)
         case .idle: deadline = nextProbe
         case .paced(let until): deadline = until
         case .fetching, .backPressured: return ceiling
