@@ -69,14 +69,15 @@ struct SearchIndex: Sendable {
     func search(
         _ query: SearchQuery, readBy reader: String, in conversations: [String]?, before: String?, limit: Int
     ) async throws -> (hits: [Hit], next: String?) {
-        let leading = query.leadingTerm.map { [$0] } ?? []
-        let required = leading + query.requiredTerms.filter { !leading.contains($0) }
         var hits: [(hit: Hit, position: String)] = []
         var cursor = before
         var scanned = 0
         while true {
+            // One term by equality, the others checked on what it reads (`matches`): the
+            // local database seeks the index for an equality but scans the collection for
+            // `$all` (0.4 s over 264,000 entries, against 2 ms).
             var filter: Document = ["r": .string(reader)]
-            if !required.isEmpty { filter["t"] = ["$all": .array(required.map(BSONValue.string))] }
+            if let leading = query.leadingTerm { filter["t"] = .string(leading) }
             if let cursor { filter["p"] = ["$lt": .string(cursor)] }
             if let conversations { filter["c"] = ["$in": .array(conversations.map(BSONValue.string))] }
             let documents = try await collection.find(
