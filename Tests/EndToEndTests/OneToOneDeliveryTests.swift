@@ -26,9 +26,14 @@ final class OneToOneDeliveryTests: XCTestCase {
         XCTAssertEqual(received.text, "hello bob")
         let meta = received.object["meta"] as? [String: Any]
         XCTAssertEqual(meta?["createdAt"] as? Int, 1_700_000_000_000, "the sender's meta must survive end to end")
-        // The recipient acked it (ChatClient acks automatically), so nothing may be
-        // stored: a reconnect must not bring it back. A marker sent after the reconnect
-        // shows when redelivery would have happened.
+        // The recipient acked it (ChatClient acks automatically), so nothing may stay
+        // stored. m-1 may race the socket's CONNECTED to session-ms: then it was stored,
+        // sent from storage and acked, and its stored copy goes once that ack reaches
+        // persistence. Once it is gone, a reconnect must not bring it back; a marker sent
+        // after the reconnect shows when redelivery would have happened.
+        try await eventually("no stored copy of the acked m-1") {
+            try await !Self.storedMessages(of: bob, key: bobKey).contains { $0["id"] as? String == "m-1" }
+        }
         recipient.close()
         try await eventually("the first socket to close") { recipient.isClosed }
         let again = try await ChatClient.connect(bob, key: bobKey)
@@ -39,7 +44,7 @@ final class OneToOneDeliveryTests: XCTestCase {
         // Only m-1 matters here: the marker itself may race the new socket's CONNECTED to
         // session-ms and come by way of storage, its stored copy deleted once acked.
         let stored = try await Self.storedMessages(of: bob, key: bobKey)
-        XCTAssertFalse(stored.contains { $0["id"] as? String == "m-1" }, "\(stored)")
+        XCTAssertFalse(stored.contains { $0["id"] as? String == "m-1" }, "an acked message was stored again: \(stored)")
         XCTAssertEqual(recipient.messages.filter { $0.id == "m-1" }.count, 1, "an acked message is not pushed again")
     }
 
