@@ -47,9 +47,9 @@ enum HistoryInsertFloor {
             "id": .string("m\(index)"),
             "source": .string(users[0]),
             "at": .int64(Int64(index)),
+            "seq": .int64(Int64(index)),
             "readers": .array(users.map(BSONValue.string)),
             "message": .string(String(repeating: "QUJD", count: 40)),
-            "expireAt": .date(Date().addingTimeInterval(86_400)),
         ]
     }
 }

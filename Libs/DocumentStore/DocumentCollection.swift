@@ -25,3 +25,10 @@ public struct DocumentCollection: Sendable {
         }
     }
 }
+
+extension DocumentCollection {
+    /// Another collection of the same database and store.
+    public func sibling(_ name: String) -> DocumentCollection {
+        DocumentCollection(store: store, database: database, name: name)
+    }
+}

@@ -4,11 +4,12 @@ import Foundation
 import HistoryArchive
 
 /// The conversation history: one document per chat message and conversation, with who may
-/// read it, kept for the retention (a TTL index on `expireAt`).
+/// read it, kept for the retention (swept by `HistoryRetention`).
 ///
-/// Written in batches by `HistoryWriter`, read by `HistoryRoutes`. Everything is found
-/// through `readers`, so a user reads only conversations they took part in, and a group
-/// member only the messages sent while they were a member.
+/// Written in batches by `HistoryWriter`, read by `HistoryRoutes`. Every read filters on
+/// `readers`, so a user reads only conversations they took part in, and a group member only
+/// the messages sent while they were a member. The documents have one index besides `_id`,
+/// the conversation order; which conversations a user has is kept in `HistoryMembers`.
 ///
 /// With an archive, older messages live in chunks in the object store (Libs/HistoryArchive)
 /// and every listing reads through: MongoDB and the chunks merged in one order.
@@ -43,14 +44,21 @@ struct HistoryStore: Sendable {
 
     let collection: DocumentCollection
     /// How long MongoDB keeps a message; nil when the archiver takes them instead (then no
-    /// TTL may delete what it has not archived).
+    /// sweep may delete what it has not archived).
     let retention: Duration?
+    let members: HistoryMembers
     /// The archived part of the history, when this deployment has an object store.
     var archive: HistoryReadThrough? = nil
     /// Pages' inboxes, kept current with the history.
     var threads: PageThreadStore? = nil
     /// Message search, written with the history.
     var search: SearchIndex? = nil
+
+    init(collection: DocumentCollection, retention: Duration?) {
+        self.collection = collection
+        self.retention = retention
+        members = HistoryMembers(collection: collection.sibling(HistoryMembers.collectionName))
+    }
 
     func createIndexes() async throws {
         // Messages are listed by time, then by the gateway's accept sequence (`seq`), so a
@@ -60,24 +68,34 @@ struct HistoryStore: Sendable {
         // Documents written before `seq` existed sort first within their millisecond, as
         // they did by id alone.
         _ = try await collection.updateMany(["seq": ["$exists": false]], ["$set": ["seq": .int64(0)]])
-        try await collection.createIndex(["readers": 1, "at": 1], name: "readers")
-        try await collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: "retention")
-        if retention == nil {
-            // Archiving took over from the TTL: messages written with an expiry before keep
-            // theirs no longer.
-            _ = try await collection.updateMany(["expireAt": ["$exists": true]], ["$unset": ["expireAt": ""]])
-        }
+        try await members.createIndexes()
+        try await dropReaderAndExpiryIndexes()
         try await archive?.index.createIndexes()
         try await threads?.createIndexes()
         try await search?.createIndexes()
     }
+
+    /// A history from before `HistoryMembers` had an index on its readers and a TTL index.
+    /// The members are written from it before the readers index goes (a crash in between
+    /// does it again); the retention sweep takes over from the TTL index.
+    private func dropReaderAndExpiryIndexes() async throws {
+        let names = Set(try await collection.listIndexes().map(\.name))
+        if names.contains(Self.legacyReadersIndex) {
+            try await members.backfill(from: collection)
+            try await collection.dropIndex(named: Self.legacyReadersIndex)
+        }
+        if names.contains(Self.legacyRetentionIndex) { try await collection.dropIndex(named: Self.legacyRetentionIndex) }
+    }
+
+    static let legacyReadersIndex = "readers"
+    static let legacyRetentionIndex = "retention"
 
     /// Records the entries: one unordered insert of a document per message (the copies of a
     /// group message in this batch merged into one, with all their readers), as the offline
     /// path stores. Only when some message was recorded before (a group copy from an earlier
     /// batch, a replayed record) does a second bulk write add the readers to what is there;
     /// nothing is written twice.
-    func record(_ entries: [HistoryEntry], now: Date = Date()) async throws {
+    func record(_ entries: [HistoryEntry]) async throws {
         var merged: [String: (entry: HistoryEntry, readers: [String])] = [:]
         var order: [String] = []
         for entry in entries {
@@ -88,19 +106,23 @@ struct HistoryStore: Sendable {
             }
             merged[entry.documentId]?.readers = known.readers + entry.readers.filter { !known.readers.contains($0) }
         }
-        let expireAt = retention.map { BSONValue.date(now.addingTimeInterval(TimeInterval($0.components.seconds))) }
+        var pairs: [(user: String, conversation: String)] = []
+        for id in order {
+            let (entry, readers) = merged[id]!
+            pairs += readers.map { (user: $0, conversation: entry.conversation.stored) }
+        }
+        // The members before the messages: a member without messages yet lists nothing.
+        try await members.record(pairs)
         let documents = order.map { id -> Document in
             let (entry, readers) = merged[id]!
             let message = entry.message
-            var document: Document = [
+            return [
                 "_id": .string(id), "conversation": .string(entry.conversation.stored), "id": .string(message.id),
                 "source": .string(message.source), "at": .int64(Int64(clamping: message.serverTimestamp)),
                 "seq": .int64(Int64(clamping: message.acceptSequence)),
                 "readers": .array(readers.map(BSONValue.string)),
                 "message": .string(message.protobufData().base64EncodedString()),
             ]
-            document["expireAt"] = expireAt
-            return document
         }
         do {
             _ = try await collection.insertMany(documents, ordered: false)
@@ -114,7 +136,7 @@ struct HistoryStore: Sendable {
             _ = try await collection.bulkWrite(additions, ordered: false)
         }
         try await threads?.record(entries)
-        try await search?.record(entries, now: now)
+        try await search?.record(entries)
     }
 
     /// `user`'s messages in whichever of `conversations` they read, `limit` of them from the
@@ -143,8 +165,7 @@ struct HistoryStore: Sendable {
             filter["$or"] = Self.beyond(position, "$gt")
             cursor = position
         }
-        let documents = try await collection.find(
-            filter, sort: ["at": .int32(order), "seq": .int32(order), "_id": .int32(order)], limit: limit + 1)
+        let documents = try await collection.find(filter, sort: Self.order(order), limit: limit + 1)
         var listed = documents.compactMap(ArchivedMessage.init(document:))
         if let archive {
             listed = try await archive.page(
@@ -157,19 +178,17 @@ struct HistoryStore: Sendable {
 
     /// `user`'s conversations, most recent first, older than `before`.
     ///
-    /// The latest time of each comes from one `$group` over the user's history (the
-    /// `readers` index), then each listed conversation's newest message by one read. That
-    /// costs a scan of the user's messages per request: fine for a chat history of weeks,
-    /// not for years of it (a per-user inbox written with each message would be).
+    /// The conversations come from `HistoryMembers`, the latest time of each from one read
+    /// of its newest message `user` reads (the order index): a read per conversation the
+    /// user ever had, fine for hundreds of them, not for tens of thousands (an inbox
+    /// written with each message would be).
     func conversations(of user: String, before: HistoryCursor?, limit: Int) async throws -> ConversationPage {
-        let latest = try await collection.aggregate([
-            ["$match": ["readers": .string(user)]],
-            ["$group": ["_id": "$conversation", "at": ["$max": "$at"]]],
-        ])
         var newest: [String: Int64] = [:]
-        for document in latest {
-            guard let key = document["_id"]?.stringValue, let at = document["at"]?.intValue else { continue }
-            newest[key] = Int64(at)
+        for conversation in try await members.conversations(of: user) {
+            let latest = try await collection.findOne(
+                ["conversation": .string(conversation), "readers": .string(user)],
+                sort: ["conversation": -1, "at": -1, "seq": -1, "_id": -1])
+            if let at = latest?["at"]?.intValue { newest[conversation] = Int64(at) }
         }
         // A conversation whose history is archived, wholly or in part, is listed too.
         for (key, at) in try await archive?.index.latestByConversation(readBy: user) ?? [] {
@@ -187,6 +206,25 @@ struct HistoryStore: Sendable {
         }
         let next = ordered.count > limit ? ordered[limit - 1] : nil
         return ConversationPage(conversations: conversations, next: next)
+    }
+
+    /// Deletes what was sent longer than the retention ago, a conversation at a time (the
+    /// order index); returns how many. Nothing when the archive keeps the history instead.
+    func deleteExpired(now: Date) async throws -> Int {
+        guard let retention else { return 0 }
+        let cutoff = Int64(((now.timeIntervalSince1970 - TimeInterval(retention.components.seconds)) * 1000).rounded())
+        var deleted = 0
+        for conversation in try await members.allConversations() {
+            deleted += try await collection.deleteMany(["conversation": .string(conversation), "at": ["$lt": .int64(cutoff)]])
+        }
+        return deleted
+    }
+
+    /// Deletes the search entries past the search's retention (the history's, or the
+    /// archive's when archived messages stay searchable); returns how many.
+    func deleteExpiredSearchEntries(now: Date) async throws -> Int {
+        guard let search, search.retention != nil else { return 0 }
+        return try await search.deleteExpired(readBy: members.allUsers(), now: now)
     }
 
     /// The messages with these document ids that `reader` reads, from MongoDB or, once
@@ -207,6 +245,10 @@ struct HistoryStore: Sendable {
             if let stored = page.first, stored.documentId == missing.documentId { found[missing.documentId] = Self.message(stored) }
         }
         return found
+    }
+
+    private static func order(_ direction: Int32) -> Document {
+        ["at": .int32(direction), "seq": .int32(direction), "_id": .int32(direction)]
     }
 
     /// Items past the cursor in sort order: a later (or earlier) time, or the same time and a

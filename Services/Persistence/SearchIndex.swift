@@ -10,7 +10,8 @@ import Search
 /// reader finds exactly what they read in history (group membership windows included).
 ///
 /// Written by the history writer in its batches; kept while the message is (the history's
-/// TTL, or the archive's retention: archived messages stay searchable).
+/// retention, or the archive's: archived messages stay searchable), deleted by the same
+/// sweep as the history (`HistoryRetention`) rather than a TTL index every insert pays for.
 struct SearchIndex: Sendable {
     static let collectionName = "search_terms"
     /// Candidates read per round, and in all for one page of results: a query whose words
@@ -32,12 +33,28 @@ struct SearchIndex: Sendable {
 
     func createIndexes() async throws {
         try await collection.createIndex(["r": 1, "t": 1, "p": -1], name: "reader_terms")
-        try await collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: "retention")
+        if try await collection.listIndexes().contains(where: { $0.name == Self.legacyRetentionIndex }) {
+            try await collection.dropIndex(named: Self.legacyRetentionIndex)
+        }
+    }
+
+    static let legacyRetentionIndex = "retention"
+
+    /// Deletes the entries of `readers` for messages sent longer than the retention ago
+    /// (`reader_terms`: one reader's entries, then their positions); returns how many.
+    func deleteExpired(readBy readers: [String], now: Date) async throws -> Int {
+        guard let retention else { return 0 }
+        let cutoff = Int64(((now.timeIntervalSince1970 - TimeInterval(retention.components.seconds)) * 1000).rounded())
+        let before = SortablePosition.text(at: cutoff, seq: 0, id: "")
+        var deleted = 0
+        for reader in readers {
+            deleted += try await collection.deleteMany(["r": .string(reader), "p": ["$lt": .string(before)]])
+        }
+        return deleted
     }
 
     /// Indexes `entries` (replays and repeated copies add nothing: `_id` is reader and message).
-    func record(_ entries: [HistoryEntry], now: Date = Date()) async throws {
-        let expireAt = retention.map { BSONValue.date(now.addingTimeInterval(TimeInterval($0.components.seconds))) }
+    func record(_ entries: [HistoryEntry]) async throws {
         var documents: [Document] = []
         for entry in entries {
             guard let text = entry.message.searchableText else { continue }
@@ -45,15 +62,13 @@ struct SearchIndex: Sendable {
             guard !terms.isEmpty else { continue }
             let position = SortablePosition.of(entry)
             for reader in entry.readers {
-                var document: Document = [
+                documents.append([
                     "_id": .string(reader + ConversationKey.separator + entry.documentId), "r": .string(reader),
                     "t": .array(terms.map(BSONValue.string)), "p": .string(position),
                     "c": .string(entry.conversation.stored), "d": .string(entry.documentId),
                     "at": .int64(Int64(clamping: entry.message.serverTimestamp)),
                     "seq": .int64(Int64(clamping: entry.message.acceptSequence)),
-                ]
-                document["expireAt"] = expireAt
-                documents.append(document)
+                ])
             }
         }
         guard !documents.isEmpty else { return }

@@ -9,7 +9,7 @@ import XCTest
 @testable import Persistence
 
 /// The history store against the test stack's database: paging across equal timestamps,
-/// group copies, the readers window, the retention index.
+/// group copies, the readers window, the inbox, the retention sweep.
 final class HistoryStoreTests: XCTestCase {
     private var documentStore: DocumentStore!
     private var store: HistoryStore!
@@ -23,6 +23,7 @@ final class HistoryStoreTests: XCTestCase {
 
     override func tearDown() async throws {
         try? await store.collection.drop()
+        try? await store.members.collection.drop()
         await documentStore.close()
     }
 
@@ -159,13 +160,90 @@ final class HistoryStoreTests: XCTestCase {
         XCTAssertNil(second.next)
     }
 
-    func testTheRetentionIsATTLIndex() async throws {
-        let indexes = try await store.collection.listIndexes()
-        let retention = try XCTUnwrap(indexes.first { $0.name == "retention" })
-        XCTAssertEqual(retention.expireAfterSeconds, 0)
-        try await store.record([copy("x", from: "ann", to: "ben", at: 1)].compactMap(HistoryEntry.init), now: Date(timeIntervalSince1970: 1_000_000))
-        let document = try await store.collection.findOne(["id": "x"])
-        XCTAssertNotNil(document?["expireAt"], "no expireAt for the TTL index to watch")
+    /// Every secondary index entry costs an insert about as much as the document does on the
+    /// local database: the history keeps the conversation order and nothing else.
+    func testTheHistoryHasOneIndexBesidesTheId() async throws {
+        let names = try await store.collection.listIndexes().map(\.name).sorted()
+        XCTAssertEqual(names, ["_id_", HistoryStore.orderIndex].sorted())
+    }
+
+    func testTheRetentionSweepDeletesWhatIsPastItAndNothingElse() async throws {
+        let now = Date()
+        let nowMilliseconds = UInt64(now.timeIntervalSince1970 * 1000)
+        let thirtyOneDays: UInt64 = 31 * 86_400_000
+        try await store.record(
+            [
+                copy("old", from: "ann", to: "ben", at: nowMilliseconds - thirtyOneDays),
+                copy("new", from: "ben", to: "ann", at: nowMilliseconds - 1_000),
+                copy("old-g", from: "ann", to: "cay", group: "g2", at: nowMilliseconds - thirtyOneDays),
+                copy("new-g", from: "ann", to: "cay", group: "g2", at: nowMilliseconds),
+            ].compactMap(HistoryEntry.init))
+        let deleted = try await store.deleteExpired(now: now)
+        XCTAssertEqual(deleted, 2)
+        let direct = try await allIds(of: .direct("ann", "ben"), for: "ann", limit: 10)
+        let group = try await allIds(of: .group("g2"), for: "cay", limit: 10)
+        XCTAssertEqual(direct, ["new"])
+        XCTAssertEqual(group, ["new-g"])
+        let again = try await store.deleteExpired(now: now)
+        XCTAssertEqual(again, 0)
+
+        let archived = HistoryStore(collection: store.collection, retention: nil)
+        try await store.record([copy("older", from: "ann", to: "ben", at: 1_000)].compactMap(HistoryEntry.init))
+        let deletedWithAnArchive = try await archived.deleteExpired(now: now)
+        XCTAssertEqual(deletedWithAnArchive, 0, "with an archive, the archiver takes old messages, not the sweep")
+    }
+
+    func testTheSweepDeletesSearchEntriesPastTheirRetentionForEveryReader() async throws {
+        var searched = HistoryStore(collection: store.collection, retention: .seconds(30 * 86_400))
+        let search = SearchIndex(collection: store.collection.sibling(SearchIndex.collectionName), retention: .seconds(30 * 86_400))
+        searched.search = search
+        try await searched.createIndexes()
+        let indexes = try await search.collection.listIndexes().map(\.name)
+        XCTAssertFalse(indexes.contains(SearchIndex.legacyRetentionIndex))
+        let now = Date()
+        let nowMilliseconds = UInt64(now.timeIntervalSince1970 * 1000)
+        try await searched.record(
+            [
+                copy("old", from: "ann", to: "ben", at: nowMilliseconds - 31 * 86_400_000),
+                copy("new", from: "ann", to: "ben", at: nowMilliseconds),
+                copy("old-g", from: "ann", to: "cay", group: "g3", at: nowMilliseconds - 31 * 86_400_000),
+            ].compactMap(HistoryEntry.init))
+        let before = try await search.collection.count()
+        XCTAssertEqual(before, 6, "one entry per message and reader")
+        let deleted = try await searched.deleteExpiredSearchEntries(now: now)
+        XCTAssertEqual(deleted, 4)
+        let left = try await search.collection.find([:]).compactMap { $0["_id"]?.stringValue }.sorted()
+        let conversation = ConversationKey.direct("ann", "ben").stored + ConversationKey.separator + "new"
+        XCTAssertEqual(left, ["ann", "ben"].map { $0 + ConversationKey.separator + conversation })
+        try await search.collection.drop()
+    }
+
+    /// A history written before `HistoryMembers`: indexes on readers and expiry, no members.
+    func testAnOlderHistoryKeepsItsInboxAndLosesItsReaderAndExpiryIndexes() async throws {
+        let legacy = HistoryStore(collection: store.collection.sibling("legacy-history"), retention: .seconds(86_400))
+        try await legacy.collection.createIndex(["readers": 1, "at": 1], name: HistoryStore.legacyReadersIndex)
+        try await legacy.collection.createIndex(["expireAt": 1], expireAfterSeconds: 0, name: HistoryStore.legacyRetentionIndex)
+        for (id, source, recipient, at) in [("l-1", "ann", "ben", 1_000), ("l-2", "cay", "ben", 2_000)] {
+            let message = ChatMessage(
+                id: id, type: .message, channel: .individual, source: source, destination: recipient,
+                content: Data(#"{"text":"\#(id)"}"#.utf8), serverTimestamp: UInt64(at))
+            let conversation = ConversationKey.direct(source, recipient).stored
+            try await legacy.collection.insertOne([
+                "_id": .string(conversation + ConversationKey.separator + id), "conversation": .string(conversation),
+                "id": .string(id), "source": .string(source), "at": .int64(Int64(at)), "seq": .int64(0),
+                "readers": [.string(source), .string(recipient)], "message": .string(message.protobufData().base64EncodedString()),
+                "expireAt": .date(Date().addingTimeInterval(86_400)),
+            ])
+        }
+        try await legacy.createIndexes()
+
+        let names = try await legacy.collection.listIndexes().map(\.name)
+        XCTAssertFalse(names.contains(HistoryStore.legacyReadersIndex))
+        XCTAssertFalse(names.contains(HistoryStore.legacyRetentionIndex))
+        let inbox = try await legacy.conversations(of: "ben", before: nil, limit: 10)
+        XCTAssertEqual(inbox.conversations.map { $0.key.id(for: "ben") }, ["cay", "ann"])
+        XCTAssertEqual(inbox.conversations.map(\.lastMessage.id), ["l-2", "l-1"])
+        try await legacy.collection.drop()
     }
 
     func testCursorsRoundTripAndRejectGarbage() {
