@@ -40,21 +40,25 @@ public struct ConsumerPipeline: Sendable {
 
     /// A second consumer group in the same process (e.g. persistence's history), producing
     /// through `other`'s producer. `name` is the consumer's in `/ready` and its metrics,
-    /// distinct from the first's. `busyFetchPace`, when given, replaces the service's
-    /// `--kafka-busy-fetch-pace-ms` for this consumer alone: a consumer nobody waits on
-    /// can fetch in larger, rarer rounds.
+    /// distinct from the first's. `busyFetchPace` and `idleProbeInterval`, when given,
+    /// replace the service's `--kafka-busy-fetch-pace-ms` and `--kafka-idle-probe-interval-ms`
+    /// for this consumer alone: a consumer nobody waits on can fetch in larger, rarer rounds
+    /// and look for new records less often while idle.
     public init(
         sharingProducerOf other: ConsumerPipeline, environment: ServiceEnvironment, topics: TopicOptions,
-        consuming: [String], name: String, consumerGroup: String, busyFetchPace: Duration? = nil
+        consuming: [String], name: String, consumerGroup: String, busyFetchPace: Duration? = nil,
+        idleProbeInterval: Duration? = nil
     ) throws {
         try self.init(
             environment: environment, topics: topics, producer: other.producer, producerService: nil,
-            consuming: consuming, alwaysFetched: [], name: name, consumerGroup: consumerGroup, busyFetchPace: busyFetchPace)
+            consuming: consuming, alwaysFetched: [], name: name, consumerGroup: consumerGroup, busyFetchPace: busyFetchPace,
+            idleProbeInterval: idleProbeInterval)
     }
 
     private init(
         environment: ServiceEnvironment, topics: TopicOptions, producer: BrokerProducer, producerService: ProducerService?,
-        consuming: [String], alwaysFetched: Set<String>, name: String, consumerGroup: String, busyFetchPace: Duration? = nil
+        consuming: [String], alwaysFetched: Set<String>, name: String, consumerGroup: String, busyFetchPace: Duration? = nil,
+        idleProbeInterval: Duration? = nil
     ) throws {
         let common = environment.options
         logger = environment.logger
@@ -62,6 +66,7 @@ public struct ConsumerPipeline: Sendable {
         self.producerService = producerService
         var options = common.consumerOptions(alwaysFetchedTopics: alwaysFetched)
         if let busyFetchPace { options.busyFetchPace = busyFetchPace }
+        if let idleProbeInterval { options.idleProbeInterval = idleProbeInterval }
         consumer = try BrokerConsumer(
             configuration: common.brokerConfiguration, groupId: consumerGroup, topics: consuming, logger: logger,
             options: options)

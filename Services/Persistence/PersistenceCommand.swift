@@ -122,7 +122,8 @@ struct PersistenceCommand: AsyncParsableCommand {
         let historyPipeline = try ConsumerPipeline(
             sharingProducerOf: pipeline, environment: environment, topics: topics, consuming: [topics.sendMessageTopic],
             name: "history-consumer", consumerGroup: common.consumerGroup + "-history",
-            busyFetchPace: .milliseconds(persistence.historyFetchPaceMs))
+            busyFetchPace: .milliseconds(persistence.historyFetchPaceMs),
+            idleProbeInterval: .milliseconds(persistence.historyIdleProbeIntervalMs))
         let writer = HistoryWriter(store: store, logger: environment.logger, resolve: historyPipeline.resolve)
         let batches = Batches<ConsumedMessage, Void>(maxBatch: HistoryWriter.maxBatch, handle: { await writer.write($0) })
         return historyPipeline.services(workers: [batches], application: nil) { batches.enqueue($0) }

@@ -23,10 +23,20 @@ struct PersistenceOptions: ParsableArguments, Sendable {
             """)
     var historyFetchPaceMs: Int = EnvironmentDefault.int("HISTORY_FETCH_PACE_MS", 100)
 
+    @Option(
+        help: """
+            While the history's consumer is idle, the milliseconds between two looks for new \
+            records (replaces --kafka-idle-probe-interval-ms for it alone): nobody waits on the \
+            history, and every look costs this process and the broker a few wake-ups \
+            (env HISTORY_IDLE_PROBE_INTERVAL_MS).
+            """)
+    var historyIdleProbeIntervalMs: Int = EnvironmentDefault.int("HISTORY_IDLE_PROBE_INTERVAL_MS", 200)
+
     @Flag(
         inversion: .prefixedNo,
         help: """
-            Index the history's messages for search (GET /search); needs a history. Costs a             document per message and reader in search_terms (env SEARCH, default true).
+            Index the history's messages for search (GET /search); needs a history. Costs a \
+            document per message and reader in search_terms (env SEARCH, default true).
             """)
     var search: Bool = EnvironmentDefault.bool("SEARCH", true)
 
@@ -34,6 +44,9 @@ struct PersistenceOptions: ParsableArguments, Sendable {
         guard offlineRetentionDays >= 1 else { throw ValidationError("--offline-retention-days must be at least 1") }
         guard historyRetentionDays >= 0 else { throw ValidationError("--history-retention-days must not be negative") }
         guard (0...10_000).contains(historyFetchPaceMs) else { throw ValidationError("--history-fetch-pace-ms must be 0-10000") }
+        guard (1...10_000).contains(historyIdleProbeIntervalMs) else {
+            throw ValidationError("--history-idle-probe-interval-ms must be 1-10000")
+        }
     }
 
     var keepsHistory: Bool { historyRetentionDays > 0 }
