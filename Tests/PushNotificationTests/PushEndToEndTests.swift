@@ -47,13 +47,18 @@ final class PushEndToEndTests: XCTestCase {
                 // This instance's new consumer group starts at the oldest record of the stack's
                 // shared topics and reads logins and offline messages side by side. A message
                 // handled before bob's logins finds no device to push to, so wait until this
-                // instance has registered both (a full run once lost that race).
-                try await eventually(timeout: .seconds(120), "the instance to register bob's devices") {
+                // instance has registered both (a full run once lost that race). It reads every
+                // login of the run before bob's, one database write each: late in a full run on
+                // a slow machine that took over 120 s once. How long it took is printed.
+                let started = ContinuousClock.now
+                try await eventually(timeout: .seconds(300), "the instance to register bob's devices") {
                     let registered = service.output.split(separator: "\n").filter {
                         $0.contains(#""message":"device registered""#) && $0.contains(#""user":"\#(bob)""#)
                     }
                     return registered.count >= 2
                 }
+                let logins = service.output.split(separator: "\n").filter { $0.contains(#""message":"device"#) }.count
+                print("push instance: bob's devices registered after \(ContinuousClock.now - started), \(logins) logins read")
                 try await Self.send(from: alice, key: aliceKey, to: bob, id: "hello-1", contentType: "TEXT")
                 // It may still be working through every earlier test's offline messages (a 30 s
                 // limit was once too short in a full run).
@@ -91,6 +96,7 @@ final class PushEndToEndTests: XCTestCase {
                 XCTAssertEqual(status, 0, service.output)
             } catch {
                 service.kill()
+                print("push instance output, last 30 lines:\n" + service.output.split(separator: "\n").suffix(30).joined(separator: "\n"))
                 throw error
             }
         }
