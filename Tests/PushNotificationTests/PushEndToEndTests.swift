@@ -47,9 +47,10 @@ final class PushEndToEndTests: XCTestCase {
                 // This instance's new consumer group starts at the oldest record of the stack's
                 // shared topics and reads logins and offline messages side by side. A message
                 // handled before bob's logins finds no device to push to, so wait until this
-                // instance has registered both (a full run once lost that race). It reads every
-                // login of the run before bob's, one database write each: late in a full run on
-                // a slow machine that took over 120 s once. How long it took is printed.
+                // instance has registered both (a full run once lost that race). In a passing
+                // full run that took 0.13 s and a dozen logins, but one full run waited over
+                // 120 s for a reason not found yet: how long it took is printed, and the
+                // instance's output when the test fails.
                 let started = ContinuousClock.now
                 try await eventually(timeout: .seconds(300), "the instance to register bob's devices") {
                     let registered = service.output.split(separator: "\n").filter {
