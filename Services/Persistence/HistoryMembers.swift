@@ -29,13 +29,13 @@ struct HistoryMembers: Sendable {
 
     /// Records that each `user` reads in `conversation`.
     func record(_ pairs: [(user: String, conversation: String)]) async throws {
-        let new = known.unknown(pairs.map { Self.documentId(user: $0.user, conversation: $0.conversation) })
+        var byId: [String: (user: String, conversation: String)] = [:]
+        for pair in pairs { byId[pair.user + ConversationKey.separator + pair.conversation] = pair }
+        let new = known.unknown(byId.keys)
         guard !new.isEmpty else { return }
-        let documents = pairs.filter { new.contains(Self.documentId(user: $0.user, conversation: $0.conversation)) }
-            .map { pair -> Document in
-                ["_id": .string(Self.documentId(user: pair.user, conversation: pair.conversation)),
-                 "u": .string(pair.user), "c": .string(pair.conversation)]
-            }
+        let documents = new.map { id -> Document in
+            ["_id": .string(id), "u": .string(byId[id]!.user), "c": .string(byId[id]!.conversation)]
+        }
         do {
             _ = try await collection.insertMany(documents, ordered: false)
         } catch let error as DocumentStoreError where error.isDuplicateKey {
@@ -77,10 +77,6 @@ struct HistoryMembers: Sendable {
             try await record(Array(all[start..<min(start + 1_000, all.count)]))
         }
     }
-
-    private static func documentId(user: String, conversation: String) -> String {
-        user + ConversationKey.separator + conversation
-    }
 }
 
 /// A bounded set of ids, shared by the history writer's batches.
@@ -92,7 +88,7 @@ private final class KnownPairs: Sendable {
         self.bound = bound
     }
 
-    func unknown(_ candidates: [String]) -> Set<String> {
+    func unknown(_ candidates: some Collection<String>) -> Set<String> {
         ids.withLock { known in Set(candidates.filter { !known.contains($0) }) }
     }
 

@@ -212,13 +212,17 @@ struct HistoryStore: Sendable {
     /// order index); returns how many. Nothing when the archive keeps the history instead.
     func deleteExpired(now: Date) async throws -> Int {
         guard let retention else { return 0 }
-        let cutoff = Int64(((now.timeIntervalSince1970 - TimeInterval(retention.components.seconds)) * 1000).rounded())
+        let cutoff = RetentionCutoff.milliseconds(retention, now: now)
         var deleted = 0
         for conversation in try await members.allConversations() {
             deleted += try await collection.deleteMany(["conversation": .string(conversation), "at": ["$lt": .int64(cutoff)]])
         }
         return deleted
     }
+
+    /// Whether `HistoryRetention` has anything to do: not when the archive takes old history
+    /// and archived messages stay searchable for good.
+    var sweeps: Bool { retention != nil || search?.retention != nil }
 
     /// Deletes the search entries past the search's retention (the history's, or the
     /// archive's when archived messages stay searchable); returns how many.

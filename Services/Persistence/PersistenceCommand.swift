@@ -108,8 +108,9 @@ struct PersistenceCommand: AsyncParsableCommand {
                 workers: workers.services, application: environment.makeApplication(router.buildResponder())
             ) { workers.handle($0) }
             guard let history else { return services }
-            let retention = HistoryRetention(history: history, interval: .seconds(600), logger: environment.logger)
-            return services + archiving + [retention]
+            let retention: [any Service] =
+                history.sweeps ? [HistoryRetention(history: history, interval: .seconds(600), logger: environment.logger)] : []
+            return services + archiving + retention
                 + (try historyServices(history, sharingProducerOf: pipeline, environment: environment))
         }
     }

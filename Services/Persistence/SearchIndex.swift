@@ -44,8 +44,7 @@ struct SearchIndex: Sendable {
     /// (`reader_terms`: one reader's entries, then their positions); returns how many.
     func deleteExpired(readBy readers: [String], now: Date) async throws -> Int {
         guard let retention else { return 0 }
-        let cutoff = Int64(((now.timeIntervalSince1970 - TimeInterval(retention.components.seconds)) * 1000).rounded())
-        let before = SortablePosition.text(at: cutoff, seq: 0, id: "")
+        let before = SortablePosition.text(at: RetentionCutoff.milliseconds(retention, now: now), seq: 0, id: "")
         var deleted = 0
         for reader in readers {
             deleted += try await collection.deleteMany(["r": .string(reader), "p": ["$lt": .string(before)]])
