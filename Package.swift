@@ -283,7 +283,7 @@ let package = Package(
         .executableTarget(
             name: "LoadGenerator",
             dependencies: [
-                "Broker", "ChatProtocol", "DocumentStore", "HistoryArchive", "ObjectStore",
+                "Broker", "ChatProtocol", "DocumentStore", "HistoryArchive", "ObjectStore", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -376,7 +376,7 @@ let package = Package(
             name: "PersistenceTests",
             dependencies: ["Contracts", "Pipeline", 
                 "Persistence", "TestSupport", "Auth", "ServiceKit", "Broker", "ChatProtocol", "DocumentStore",
-                "HistoryArchive", "ObjectStore",
+                "HistoryArchive", "ObjectStore", "Search",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

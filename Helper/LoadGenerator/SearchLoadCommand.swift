@@ -21,6 +21,11 @@ struct SearchLoadCommand: AsyncParsableCommand {
     @Option(help: "Searches to time, one at a time.") var queries = 500
     @Option(help: "Results per search (limit).") var limit = 20
     @Option(help: "Seconds to wait for the seeded messages to be indexed.") var indexWait = 1800
+    @Flag(help: "Write the seed straight into the database in persistence's layout (one-to-one messages), instead of sending it through the stack.")
+    var seedIntoDatabase = false
+    @Option(help: "With --seed-into-database: how many others each user writes to.") var partners = 20
+    @Option(help: "With --seed-into-database: the database.") var mongoUrl = "mongodb://127.0.0.1:27117"
+    @Option(help: "With --seed-into-database: the database name persistence uses.") var mongoDatabase = "vartalap"
 
     func run() async throws {
         let prefix = "search-load-\(UUID().uuidString.prefix(6).lowercased())"
@@ -29,7 +34,14 @@ struct SearchLoadCommand: AsyncParsableCommand {
         let keys = try await Login.accessKeys(for: names, publicURL: publicUrl)
         var words = SearchVocabulary(size: vocabulary)
         let marker = "mark" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        if messages > 0 {
+        if messages > 0, seedIntoDatabase {
+            let seed = SearchSeed(users: names, partners: min(partners, users - 1), wordsPerMessage: wordsPerMessage)
+            let seconds = try await seed.run(
+                messages: messages, words: &words, marker: marker, into: DocumentDatabaseTarget(mongoURL: mongoUrl, name: mongoDatabase))
+            print(String(format: "wrote %d messages into the database in %.0f s: %.0f msg/s", messages, seconds, Double(messages) / seconds))
+            let reader = seed.pair(of: messages - 1).recipient
+            try await waitUntilSearchable(marker, by: reader, key: keys[reader]!)
+        } else if messages > 0 {
             let seconds = try await seed(names: names, keys: keys, words: &words, marker: marker)
             print(String(format: "seeded %d messages in %.0f s: %.0f msg/s sent, delivered and indexed", messages, seconds, Double(messages) / seconds))
         }
@@ -66,10 +78,14 @@ struct SearchLoadCommand: AsyncParsableCommand {
         print("sent \(counts.sent)  server-acked \(counts.serverAcked)  delivered \(counts.delivered)  lost \(counts.lost)")
         // The last message's recipient finds it once the history writer got there.
         let reader = names[(messages - 1 + 1) % names.count]
+        try await waitUntilSearchable(marker, by: reader, key: keys[reader]!)
+        return (ContinuousClock.now - started).seconds
+    }
+
+    private func waitUntilSearchable(_ marker: String, by reader: String, key: String) async throws {
         let deadline = ContinuousClock.now + .seconds(indexWait)
         while ContinuousClock.now < deadline {
-            let (_, found) = try await search(marker, as: reader, key: keys[reader]!)
-            if found > 0 { return (ContinuousClock.now - started).seconds }
+            if try await search(marker, as: reader, key: key).results > 0 { return }
             try await Task.sleep(for: .seconds(1))
         }
         throw Login.Failed(description: "the last seeded message was not searchable within \(indexWait) s")

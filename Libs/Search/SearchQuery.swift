@@ -22,24 +22,15 @@ public struct SearchQuery: Sendable, Equatable {
         prefix = last
     }
 
-    /// The terms every match holds in the index: the words, and the prefix's indexed part
-    /// once it is that long. Empty for a query of one short word: then every message of the
-    /// reader is a candidate, newest first, and `matches` decides.
-    public var requiredTerms: [String] {
-        guard prefix.count >= SearchTerms.indexedPrefixLength else { return words }
-        return words + [SearchTerms.prefixTerm(String(prefix.prefix(SearchTerms.indexedPrefixLength)))]
+    /// The word to look up in the index: the longest whole word (likely the rarest). Nil
+    /// for a query of one word: then its prefix is looked up as a range of words.
+    public var leadingWord: String? {
+        words.max { $0.count < $1.count }
     }
 
-    /// The term to look up first: the longest whole word (likely the rarest), else the prefix's.
-    public var leadingTerm: String? {
-        words.max { $0.count < $1.count } ?? requiredTerms.last
-    }
-
-    /// Whether a message indexed under `terms` matches; the index finds candidates by
-    /// `requiredTerms`, and this settles a prefix longer than what is indexed.
+    /// Whether a message with these words (`SearchTerms.words`) matches.
     public func matches(_ terms: [String]) -> Bool {
         let set = Set(terms)
-        return words.allSatisfy(set.contains)
-            && (set.contains(prefix) || terms.contains { !$0.hasPrefix(SearchTerms.prefixMarker) && $0.hasPrefix(prefix) })
+        return words.allSatisfy(set.contains) && (set.contains(prefix) || terms.contains { $0.hasPrefix(prefix) })
     }
 }

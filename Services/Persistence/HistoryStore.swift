@@ -228,7 +228,8 @@ struct HistoryStore: Sendable {
     /// archive's when archived messages stay searchable); returns how many.
     func deleteExpiredSearchEntries(now: Date) async throws -> Int {
         guard let search, search.retention != nil else { return 0 }
-        return try await search.deleteExpired(readBy: members.allUsers(), now: now)
+        let scopes = Set(try await members.allConversations().flatMap(SearchIndex.scopes(of:)))
+        return try await search.deleteExpired(in: Array(scopes), now: now)
     }
 
     /// The messages with these document ids that `reader` reads, from MongoDB or, once

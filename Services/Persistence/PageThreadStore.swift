@@ -1,6 +1,7 @@
 import ChatProtocol
 import DocumentStore
 import Foundation
+import Search
 
 /// Each page's threads as its agents' inbox lists them (`page_threads`): one document per
 /// page and user with the thread's newest message, whether it waits for an answer, and who

@@ -3,17 +3,26 @@ import DocumentStore
 import Foundation
 import Search
 
-/// Message search (`search_terms`): for every chat message with text and every reader of
-/// it, one document with the message's search terms (`SearchTerms`), its place in history
-/// order and its conversation. One per reader because MongoDB indexes only one array per
-/// compound key: `(r, t, p)` finds a reader's messages holding a term, newest first, and a
-/// reader finds exactly what they read in history (group membership windows included).
+/// Message search (`search_terms`): for every chat message with text, one document per
+/// *scope* it is searched in, holding the message's words (`SearchTerms`), its place in
+/// history order, its conversation and its readers. A message's scope is its conversation;
+/// a page thread's message is also in the page's scope (the page id), where its agents
+/// search every thread.
 ///
-/// Written by the history writer in its batches; kept while the message is (the history's
-/// retention, or the archive's: archived messages stay searchable), deleted by the same
-/// sweep as the history (`HistoryRetention`) rather than a TTL index every insert pays for.
+/// `(s, t, p)` finds a scope's messages holding a word, newest first; a prefix is a range of
+/// `t`. A user searches the scopes of the conversations they have history in
+/// (`HistoryMembers`), and a hit counts only when they are among its readers, so group
+/// membership windows hold as in the history.
+///
+/// One document per scope rather than per reader: every index entry costs about as much as
+/// a document insert on the local database, and a message's words are most of its cost
+/// (a one-to-one message has one scope and two readers, a group message one scope and a
+/// reader per member). Written by the history writer in its batches; kept while the
+/// message is (the history's retention, or the archive's: archived messages stay
+/// searchable), deleted by the history's sweep (`HistoryRetention`).
 struct SearchIndex: Sendable {
     static let collectionName = "search_terms"
+    static let scopeIndex = "scope_terms"
     /// Candidates read per round, and in all for one page of results: a query whose words
     /// are all common but never together stops there and hands out a cursor to go on.
     static let batch = 200
@@ -32,74 +41,107 @@ struct SearchIndex: Sendable {
     }
 
     func createIndexes() async throws {
-        try await collection.createIndex(["r": 1, "t": 1, "p": -1], name: "reader_terms")
-        if try await collection.listIndexes().contains(where: { $0.name == Self.legacyRetentionIndex }) {
-            try await collection.dropIndex(named: Self.legacyRetentionIndex)
-        }
+        try await collection.createIndex(["s": 1, "t": 1, "p": -1], name: Self.scopeIndex)
+        try await SearchIndexUpgrade(collection: collection).run(into: self)
     }
 
-    static let legacyRetentionIndex = "retention"
+    /// The history `_id` first: an entry from before scopes began with its reader, and the
+    /// page id was one of those.
+    static func entryId(of documentId: String, in scope: String) -> String {
+        documentId + ConversationKey.separator + scope
+    }
 
-    /// Deletes the entries of `readers` for messages sent longer than the retention ago
-    /// (`reader_terms`: one reader's entries, then their positions); returns how many.
-    func deleteExpired(readBy readers: [String], now: Date) async throws -> Int {
+    /// The scopes a message of `conversation` is searched in.
+    static func scopes(of conversation: String) -> [String] {
+        if case .page(let page, _)? = ConversationKey(stored: conversation) { return [conversation, page] }
+        return [conversation]
+    }
+
+    /// Deletes the entries in `scopes` for messages sent longer than the retention ago
+    /// (`scope_terms`: one scope, then their positions); returns how many.
+    func deleteExpired(in scopes: [String], now: Date) async throws -> Int {
         guard let retention else { return 0 }
         let before = SortablePosition.text(at: RetentionCutoff.milliseconds(retention, now: now), seq: 0, id: "")
         var deleted = 0
-        for reader in readers {
-            deleted += try await collection.deleteMany(["r": .string(reader), "p": ["$lt": .string(before)]])
+        for scope in scopes {
+            deleted += try await collection.deleteMany(["s": .string(scope), "p": ["$lt": .string(before)]])
         }
         return deleted
     }
 
-    /// Indexes `entries` (replays and repeated copies add nothing: `_id` is reader and message).
+    /// Indexes `entries` (replays and repeated copies add nothing; a group message's copies
+    /// add their readers to one document per scope).
     func record(_ entries: [HistoryEntry]) async throws {
-        var documents: [Document] = []
+        var readers: [String: [String]] = [:]
+        var documents: [String: Document] = [:]
+        var order: [String] = []
         for entry in entries {
             guard let text = entry.message.searchableText else { continue }
-            let terms = SearchTerms.indexTerms(of: text)
+            let terms = SearchTerms.words(of: text)
             guard !terms.isEmpty else { continue }
-            let position = SortablePosition.of(entry)
-            for reader in entry.readers {
-                documents.append([
-                    "_id": .string(reader + ConversationKey.separator + entry.documentId), "r": .string(reader),
-                    "t": .array(terms.map(BSONValue.string)), "p": .string(position),
-                    "c": .string(entry.conversation.stored), "d": .string(entry.documentId),
+            let conversation = entry.conversation.stored
+            for scope in Self.scopes(of: conversation) {
+                let id = Self.entryId(of: entry.documentId, in: scope)
+                if let known = readers[id] {
+                    readers[id] = known + entry.readers.filter { !known.contains($0) }
+                    continue
+                }
+                order.append(id)
+                readers[id] = entry.readers
+                documents[id] = [
+                    "_id": .string(id), "s": .string(scope), "t": .array(terms.map(BSONValue.string)),
+                    "p": .string(SortablePosition.of(entry)), "c": .string(conversation), "d": .string(entry.documentId),
                     "at": .int64(Int64(clamping: entry.message.serverTimestamp)),
                     "seq": .int64(Int64(clamping: entry.message.acceptSequence)),
-                ])
+                ]
             }
         }
-        guard !documents.isEmpty else { return }
+        guard !order.isEmpty else { return }
+        try await insert(
+            order.map { id in
+                var document = documents[id]!
+                document["r"] = .array(readers[id]!.map(BSONValue.string))
+                return document
+            })
+    }
+
+    /// Inserts new entries; for those there already (a group copy from an earlier batch, a
+    /// replay), adds their readers.
+    func insert(_ entries: [Document]) async throws {
         do {
-            _ = try await collection.insertMany(documents, ordered: false)
+            _ = try await collection.insertMany(entries, ordered: false)
         } catch let error as DocumentStoreError where error.isDuplicateKey {
-            // Unordered: everything new went in; what was there already stays.
+            // Unordered: every new entry went in; the ones already there get their readers.
+            let additions = entries.compactMap { entry -> BulkOperation? in
+                guard let id = entry["_id"], let readers = entry["r"] else { return nil }
+                return .updateOne(filter: ["_id": id], update: ["$addToSet": ["r": ["$each": readers]]])
+            }
+            _ = try await collection.bulkWrite(additions, ordered: false)
         }
     }
 
-    /// `reader`'s messages matching `query`, newest first, older than `before` (a position),
-    /// in `conversations` if given; `next` is where the following page starts.
+    /// `reader`'s messages in `scopes` matching `query`, newest first, older than `before` (a
+    /// position); `next` is where the following page starts.
     func search(
-        _ query: SearchQuery, readBy reader: String, in conversations: [String]?, before: String?, limit: Int
+        _ query: SearchQuery, readBy reader: String, in scopes: [String], before: String?, limit: Int
     ) async throws -> (hits: [Hit], next: String?) {
+        guard !scopes.isEmpty else { return ([], nil) }
         var hits: [(hit: Hit, position: String)] = []
         var cursor = before
         var scanned = 0
         while true {
-            // One term by equality, the others checked on what it reads (`matches`): the
-            // local database seeks the index for an equality but scans the collection for
-            // `$all` (0.4 s over 264,000 entries, against 2 ms).
-            var filter: Document = ["r": .string(reader)]
-            if let leading = query.leadingTerm { filter["t"] = .string(leading) }
+            // One term looked up (the longest whole word, else the prefix as a range), the
+            // others checked on what it reads (`matches`): the local database seeks the
+            // index for one term but scans the collection for `$all`.
+            var filter: Document = ["s": Self.oneOrAny(scopes), "t": Self.lookup(query)]
             if let cursor { filter["p"] = ["$lt": .string(cursor)] }
-            if let conversations { filter["c"] = ["$in": .array(conversations.map(BSONValue.string))] }
             let documents = try await collection.find(
-                filter, projection: ["t": 1, "p": 1, "c": 1, "d": 1, "at": 1, "seq": 1], sort: ["p": -1], limit: Self.batch)
+                filter, projection: ["t": 1, "p": 1, "c": 1, "d": 1, "at": 1, "seq": 1, "r": 1], sort: ["p": -1], limit: Self.batch)
             for document in documents {
                 guard let position = document["p"]?.stringValue else { continue }
                 cursor = position
                 guard let terms = document["t"]?.arrayValue?.compactMap(\.stringValue), query.matches(terms),
+                    document["r"]?.arrayValue?.contains(.string(reader)) == true,
                     let id = document["d"]?.stringValue, let conversation = document["c"]?.stringValue
                 else { continue }
                 let hit = Hit(
@@ -113,5 +155,16 @@ struct SearchIndex: Sendable {
             // Many candidates, few matches: this page ends here and the next goes on from it.
             if scanned >= Self.maxScanned { return (hits.map(\.hit), cursor) }
         }
+    }
+
+    private static func oneOrAny(_ scopes: [String]) -> BSONValue {
+        scopes.count == 1 ? .string(scopes[0]) : ["$in": .array(scopes.map(BSONValue.string))]
+    }
+
+    /// A word by equality; a prefix as the range of terms starting with it (`$elemMatch`, so
+    /// both bounds hold for one term of the array).
+    private static func lookup(_ query: SearchQuery) -> BSONValue {
+        if let word = query.leadingWord { return .string(word) }
+        return ["$elemMatch": ["$gte": .string(query.prefix), "$lt": .string(query.prefix + "\u{10FFFF}")]]
     }
 }

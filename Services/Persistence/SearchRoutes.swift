@@ -24,9 +24,14 @@ struct SearchRoutes: Sendable {
         for user: String, q: Substring?, conversation: Substring?, limit: Substring?, before: Substring?
     ) async -> Response {
         await answering(q: q, limit: limit, before: before) { request, history, index in
-            let conversations = conversation.map { ConversationKey.candidates(id: String($0), for: user).map(\.stored) }
+            // The conversation asked for, else every one the caller has history in; a hit
+            // counts only where the caller is among its readers.
+            let scopes =
+                if let conversation { ConversationKey.candidates(id: String(conversation), for: user).map(\.stored) } else {
+                    try await history.members.conversations(of: user)
+                }
             let (hits, next) = try await index.search(
-                request.query, readBy: user, in: conversations, before: request.before, limit: request.limit)
+                request.query, readBy: user, in: scopes, before: request.before, limit: request.limit)
             let messages = try await history.messages(hits.map { ($0.documentId, $0.conversation, $0.at, $0.seq) }, readBy: user)
             var shownPages: [String: Page?] = [:]
             var results: [(id: String, type: String, message: ChatMessage)] = []
@@ -45,8 +50,8 @@ struct SearchRoutes: Sendable {
     func searchPage(_ id: String, for user: String, q: Substring?, limit: Substring?, before: Substring?) async -> Response {
         await answering(q: q, limit: limit, before: before) { request, history, index in
             guard let page = try await pages.find(id), page.isAgent(user) else { throw Page.notFoundError }
-            // The page id reads every thread of the page (HistoryEntry).
-            let (hits, next) = try await index.search(request.query, readBy: id, in: nil, before: request.before, limit: request.limit)
+            // The page's scope holds every thread, read by the page id (HistoryEntry).
+            let (hits, next) = try await index.search(request.query, readBy: id, in: [id], before: request.before, limit: request.limit)
             let messages = try await history.messages(hits.map { ($0.documentId, $0.conversation, $0.at, $0.seq) }, readBy: id)
             let results = hits.compactMap { hit -> (id: String, type: String, message: ChatMessage)? in
                 guard case .page(_, let thread)? = ConversationKey(stored: hit.conversation), let message = messages[hit.documentId]

@@ -3,6 +3,7 @@ import ChatProtocol
 import Contracts
 import DocumentStore
 import Foundation
+import Search
 import TestSupport
 import XCTest
 
@@ -193,13 +194,11 @@ final class HistoryStoreTests: XCTestCase {
         XCTAssertEqual(deletedWithAnArchive, 0, "with an archive, the archiver takes old messages, not the sweep")
     }
 
-    func testTheSweepDeletesSearchEntriesPastTheirRetentionForEveryReader() async throws {
+    func testTheSweepDeletesSearchEntriesPastTheirRetentionInEveryScope() async throws {
         var searched = HistoryStore(collection: store.collection, retention: .seconds(30 * 86_400))
         let search = SearchIndex(collection: store.collection.sibling(SearchIndex.collectionName), retention: .seconds(30 * 86_400))
         searched.search = search
         try await searched.createIndexes()
-        let indexes = try await search.collection.listIndexes().map(\.name)
-        XCTAssertFalse(indexes.contains(SearchIndex.legacyRetentionIndex))
         let now = Date()
         let nowMilliseconds = UInt64(now.timeIntervalSince1970 * 1000)
         try await searched.record(
@@ -209,13 +208,64 @@ final class HistoryStoreTests: XCTestCase {
                 copy("old-g", from: "ann", to: "cay", group: "g3", at: nowMilliseconds - 31 * 86_400_000),
             ].compactMap(HistoryEntry.init))
         let before = try await search.collection.count()
-        XCTAssertEqual(before, 6, "one entry per message and reader")
+        XCTAssertEqual(before, 3, "one entry per message and scope")
         let deleted = try await searched.deleteExpiredSearchEntries(now: now)
-        XCTAssertEqual(deleted, 4)
+        XCTAssertEqual(deleted, 2)
         let left = try await search.collection.find([:]).compactMap { $0["_id"]?.stringValue }.sorted()
-        let conversation = ConversationKey.direct("ann", "ben").stored + ConversationKey.separator + "new"
-        XCTAssertEqual(left, ["ann", "ben"].map { $0 + ConversationKey.separator + conversation })
+        let conversation = ConversationKey.direct("ann", "ben").stored
+        XCTAssertEqual(left, [SearchIndex.entryId(of: conversation + ConversationKey.separator + "new", in: conversation)])
         try await search.collection.drop()
+    }
+
+    /// A group message's copies come in several batches: one entry, every member a reader;
+    /// only readers find it.
+    func testAGroupMessageIsOneSearchEntryReadByEveryMemberItReached() async throws {
+        var searched = HistoryStore(collection: store.collection, retention: nil)
+        let search = SearchIndex(collection: store.collection.sibling("search-group"), retention: nil)
+        searched.search = search
+        try await searched.createIndexes()
+        for member in ["ben", "cay"] {
+            try await searched.record([copy("g-1", from: "ann", to: member, group: "g4", at: 5_000)].compactMap(HistoryEntry.init))
+        }
+        let entries = try await search.collection.find([:])
+        XCTAssertEqual(entries.count, 1)
+        XCTAssertEqual(Set(entries.first?["r"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["ann", "ben", "cay"])
+        let scopes = [ConversationKey.group("g4").stored]
+        for (reader, expected) in [("cay", 1), ("dan", 0)] {
+            let found = try await search.search(try SearchQuery("g-"), readBy: reader, in: scopes, before: nil, limit: 10)
+            XCTAssertEqual(found.hits.count, expected, reader)
+        }
+        try await search.collection.drop()
+    }
+
+    /// Entries from before scopes (one per reader, prefix terms) become one per scope.
+    func testAnOlderSearchIndexIsRewrittenPerScope() async throws {
+        let collection = store.collection.sibling("search-legacy")
+        try await collection.createIndex(["r": 1, "t": 1, "p": -1], name: SearchIndexUpgrade.legacyReaderIndex)
+        let direct = ConversationKey.direct("ann", "ben").stored
+        let page = ConversationKey.page("pg1", thread: "ann").stored
+        var legacy: [Document] = []
+        for (reader, conversation) in [("ann", direct), ("ben", direct), ("ann", page), ("pg1", page)] {
+            let documentId = conversation + ConversationKey.separator + "m"
+            legacy.append([
+                "_id": .string(reader + ConversationKey.separator + documentId), "r": .string(reader),
+                "t": ["hello", "~hel"], "p": "0001", "c": .string(conversation), "d": .string(documentId), "at": 1, "seq": 0,
+            ])
+        }
+        _ = try await collection.insertMany(legacy)
+        let index = SearchIndex(collection: collection, retention: nil)
+        try await index.createIndexes()
+        let entries = try await collection.find([:])
+        let byScope = Dictionary(uniqueKeysWithValues: entries.map { ($0["s"]?.stringValue ?? "", $0) })
+        XCTAssertEqual(Set(byScope.keys), [direct, page, "pg1"])
+        XCTAssertEqual(Set(byScope[direct]?["r"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["ann", "ben"])
+        XCTAssertEqual(Set(byScope["pg1"]?["r"]?.arrayValue?.compactMap(\.stringValue) ?? []), ["ann", "pg1"])
+        XCTAssertEqual(byScope[direct]?["t"]?.arrayValue?.compactMap(\.stringValue), ["hello"], "prefix terms go")
+        let names = try await collection.listIndexes().map(\.name)
+        XCTAssertFalse(names.contains(SearchIndexUpgrade.legacyReaderIndex))
+        let found = try await index.search(try SearchQuery("hel"), readBy: "pg1", in: ["pg1"], before: nil, limit: 10)
+        XCTAssertEqual(found.hits.map(\.conversation), [page])
+        try await collection.drop()
     }
 
     /// A history written before `HistoryMembers`: indexes on readers and expiry, no members.

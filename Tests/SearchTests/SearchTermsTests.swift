@@ -15,12 +15,8 @@ final class SearchTermsTests: XCTestCase {
         XCTAssertEqual(SearchTerms.words(of: many).count, SearchTerms.maxWordsPerMessage)
     }
 
-    func testIndexTermsHoldEachWordsThreeCharacterPrefix() {
-        XCTAssertEqual(Set(SearchTerms.indexTerms(of: "Café ok Caftan now")), ["cafe", "ok", "caftan", "now", "~caf", "~now"])
-    }
-
     func testAQueryMatchesEveryWordAndTheLastAsAPrefix() throws {
-        let index = SearchTerms.indexTerms(of: "Meet me at the Café tomorrow")
+        let index = SearchTerms.words(of: "Meet me at the Café tomorrow")
         XCTAssertTrue(try SearchQuery("cafe").matches(index))
         XCTAssertTrue(try SearchQuery("CAFÉ tom").matches(index), "the last word is a prefix")
         XCTAssertTrue(try SearchQuery("tomorrow meet").matches(index), "in any order")
@@ -31,12 +27,8 @@ final class SearchTermsTests: XCTestCase {
         let query = try SearchQuery("the cafe tomorr")
         XCTAssertEqual(query.words, ["the", "cafe"])
         XCTAssertEqual(query.prefix, "tomorr")
-        XCTAssertEqual(query.requiredTerms, ["the", "cafe", "~tom"])
-        XCTAssertEqual(query.leadingTerm, "cafe")
-        XCTAssertEqual(try SearchQuery("caf").leadingTerm, "~caf")
-        XCTAssertEqual(try SearchQuery("ca").requiredTerms, [], "a short prefix alone is not looked up: every message is a candidate")
-        XCTAssertNil(try SearchQuery("ca").leadingTerm)
-        XCTAssertEqual(try SearchQuery("cafe to").requiredTerms, ["cafe"])
+        XCTAssertEqual(query.leadingWord, "cafe", "the longest whole word")
+        XCTAssertNil(try SearchQuery("caf").leadingWord, "a prefix alone is looked up as a range")
         XCTAssertTrue(try SearchQuery("cafe to").matches(index), "a short prefix still has to match")
         XCTAssertFalse(try SearchQuery("cafe tx").matches(index))
     }

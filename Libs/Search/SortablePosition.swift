@@ -1,13 +1,8 @@
 /// A message's place in history order (time, accept sequence, document id) as one string
 /// whose text order is that order: a single indexed field to sort and compare on, where
 /// the three fields would need an `$or` per cursor.
-enum SortablePosition {
-    static func of(_ entry: HistoryEntry) -> String {
-        let message = entry.message
-        return text(at: Int64(clamping: message.serverTimestamp), seq: Int64(clamping: message.acceptSequence), id: entry.documentId)
-    }
-
-    static func text(at: Int64, seq: Int64, id: String) -> String {
+public enum SortablePosition {
+    public static func text(at: Int64, seq: Int64, id: String) -> String {
         padded(max(0, at), to: 13) + "." + padded(max(0, seq), to: 20) + "." + id
     }
 
