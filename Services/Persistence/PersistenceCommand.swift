@@ -110,7 +110,8 @@ struct PersistenceCommand: AsyncParsableCommand {
             guard let history else { return services }
             let retention: [any Service] =
                 history.sweeps ? [HistoryRetention(history: history, interval: .seconds(600), logger: environment.logger)] : []
-            return services + archiving + retention
+            let upgrade: [any Service] = history.search.map { [SearchIndexUpgrade(index: $0, logger: environment.logger)] } ?? []
+            return services + archiving + retention + upgrade
                 + (try historyServices(history, sharingProducerOf: pipeline, environment: environment))
         }
     }

@@ -23,6 +23,7 @@ import Search
 struct SearchIndex: Sendable {
     static let collectionName = "search_terms"
     static let scopeIndex = "scope_terms"
+    static let legacyRetentionIndex = "retention"
     /// Candidates read per round, and in all for one page of results: a query whose words
     /// are all common but never together stops there and hands out a cursor to go on.
     static let batch = 200
@@ -42,7 +43,9 @@ struct SearchIndex: Sendable {
 
     func createIndexes() async throws {
         try await collection.createIndex(["s": 1, "t": 1, "p": -1], name: Self.scopeIndex)
-        try await SearchIndexUpgrade(collection: collection).run(into: self)
+        if try await collection.listIndexes().contains(where: { $0.name == Self.legacyRetentionIndex }) {
+            try await collection.dropIndex(named: Self.legacyRetentionIndex)
+        }
     }
 
     /// The history `_id` first: an entry from before scopes began with its reader, and the

@@ -1,28 +1,53 @@
 import DocumentStore
+import Logging
+import ServiceLifecycle
 
 /// A search index written before scopes: one entry per message *and reader* (`r` a
 /// username, index `reader_terms`), with three-letter prefix terms (`~caf`). Rewritten as
-/// one entry per scope (`SearchIndex`) a batch at a time; the old index is dropped last, so
-/// a crash in between goes on where it stopped.
-struct SearchIndexUpgrade: Sendable {
+/// one entry per scope (`SearchIndex`) a batch at a time, beside the running service
+/// (searches find what is rewritten); the old index is dropped last, so a crash in between
+/// goes on where it stopped. Replicas doing it at once write the same entries.
+struct SearchIndexUpgrade: Service {
     static let legacyReaderIndex = "reader_terms"
-    static let legacyRetentionIndex = "retention"
     static let legacyPrefixMarker = "~"
     static let batch = 1000
 
-    let collection: DocumentCollection
+    let index: SearchIndex
+    let logger: Logger
+    private var collection: DocumentCollection { index.collection }
 
-    func run(into index: SearchIndex) async throws {
-        let names = Set(try await collection.listIndexes().map(\.name))
-        if names.contains(Self.legacyRetentionIndex) { try await collection.dropIndex(named: Self.legacyRetentionIndex) }
-        guard names.contains(Self.legacyReaderIndex) else { return }
-        while true {
-            let legacy = try await collection.find(["s": ["$exists": false]], limit: Self.batch)
-            guard !legacy.isEmpty else { break }
-            try await index.insert(Self.scoped(legacy))
-            _ = try await collection.deleteMany(["_id": ["$in": .array(legacy.compactMap { $0["_id"] })]])
+    /// Upgrades, then stays until shutdown: a service group takes a service that returns
+    /// for one that failed.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let rewritten = try await upgrade()
+                    if rewritten > 0 { logger.info("search index rewritten per scope", metadata: ["entries": "\(rewritten)"]) }
+                    break
+                } catch {
+                    logger.warning("rewriting the search index failed; retrying", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(30))
+                }
+            }
         }
-        try await collection.dropIndex(named: Self.legacyReaderIndex)
+        try? await gracefulShutdown()
+    }
+
+    /// Rewrites what is left of an older index; returns how many old entries it rewrote.
+    func upgrade() async throws -> Int {
+        guard try await collection.listIndexes().contains(where: { $0.name == Self.legacyReaderIndex }) else { return 0 }
+        var rewritten = 0
+        while !Task.isCancelled {
+            let legacy = try await collection.find(["s": ["$exists": false]], limit: Self.batch)
+            guard !legacy.isEmpty else {
+                try await collection.dropIndex(named: Self.legacyReaderIndex)
+                break
+            }
+            try await index.insert(Self.scoped(legacy))
+            rewritten += try await collection.deleteMany(["_id": ["$in": .array(legacy.compactMap { $0["_id"] })]])
+        }
+        return rewritten
     }
 
     /// The entries `legacy` becomes: its readers of one message merged per scope.

@@ -3,6 +3,7 @@ import ChatProtocol
 import Contracts
 import DocumentStore
 import Foundation
+import Logging
 import Search
 import TestSupport
 import XCTest
@@ -255,6 +256,8 @@ final class HistoryStoreTests: XCTestCase {
         _ = try await collection.insertMany(legacy)
         let index = SearchIndex(collection: collection, retention: nil)
         try await index.createIndexes()
+        let rewritten = try await SearchIndexUpgrade(index: index, logger: Logger(label: "test")).upgrade()
+        XCTAssertEqual(rewritten, 4)
         let entries = try await collection.find([:])
         let byScope = Dictionary(uniqueKeysWithValues: entries.map { ($0["s"]?.stringValue ?? "", $0) })
         XCTAssertEqual(Set(byScope.keys), [direct, page, "pg1"])
