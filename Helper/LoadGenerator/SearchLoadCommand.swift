@@ -21,6 +21,8 @@ struct SearchLoadCommand: AsyncParsableCommand {
     @Option(help: "Searches to time, one at a time.") var queries = 500
     @Option(help: "Results per search (limit).") var limit = 20
     @Option(help: "Seconds to wait for the seeded messages to be indexed.") var indexWait = 1800
+    @Option(help: "The users' names start with this (default: a new prefix); with --messages 0, searches an earlier run's history.")
+    var namePrefix: String?
     @Flag(help: "Write the seed straight into the database in persistence's layout (one-to-one messages), instead of sending it through the stack.")
     var seedIntoDatabase = false
     @Option(help: "With --seed-into-database: how many others each user writes to.") var partners = 20
@@ -28,7 +30,8 @@ struct SearchLoadCommand: AsyncParsableCommand {
     @Option(help: "With --seed-into-database: the database name persistence uses.") var mongoDatabase = "vartalap"
 
     func run() async throws {
-        let prefix = "search-load-\(UUID().uuidString.prefix(6).lowercased())"
+        let prefix = namePrefix ?? "search-load-\(UUID().uuidString.prefix(6).lowercased())"
+        print("users \(prefix)-0 to \(prefix)-\(users - 1)")
         let names = (0..<users).map { "\(prefix)-\($0)" }
         print("logging in \(users) users")
         let keys = try await Login.accessKeys(for: names, publicURL: publicUrl)
