@@ -111,6 +111,7 @@ struct SearchIndex: Sendable {
     /// Inserts new entries; for those there already (a group copy from an earlier batch, a
     /// replay), adds their readers.
     func insert(_ entries: [Document]) async throws {
+        guard !entries.isEmpty else { return }
         do {
             _ = try await collection.insertMany(entries, ordered: false)
         } catch let error as DocumentStoreError where error.isDuplicateKey {
@@ -125,49 +126,79 @@ struct SearchIndex: Sendable {
 
     /// `reader`'s messages in `scopes` matching `query`, newest first, older than `before` (a
     /// position); `next` is where the following page starts.
+    ///
+    /// One query per scope, merged here: the local database seeks the index for an equality
+    /// on the scope but reads far more for `$in` (7 ms a conversation at 790,000 entries,
+    /// against 2 ms for one equality). A scope that gave a full batch may hold more below its
+    /// last candidate, so a round keeps only the candidates down to the highest such last
+    /// position, and the next round asks again the scopes that were full or had candidates
+    /// below it.
     func search(
         _ query: SearchQuery, readBy reader: String, in scopes: [String], before: String?, limit: Int
     ) async throws -> (hits: [Hit], next: String?) {
-        guard !scopes.isEmpty else { return ([], nil) }
         var hits: [(hit: Hit, position: String)] = []
+        var open = Array(Set(scopes))
         var cursor = before
         var scanned = 0
-        while true {
-            // One term looked up (the longest whole word, else the prefix as a range), the
-            // others checked on what it reads (`matches`): the local database seeks the
-            // index for one term but scans the collection for `$all`.
-            var filter: Document = ["s": Self.oneOrAny(scopes), "t": Self.lookup(query)]
-            if let cursor { filter["p"] = ["$lt": .string(cursor)] }
-            let documents = try await collection.find(
-                filter, projection: ["t": 1, "p": 1, "c": 1, "d": 1, "at": 1, "seq": 1, "r": 1], sort: ["p": -1], limit: Self.batch)
-            for document in documents {
-                guard let position = document["p"]?.stringValue else { continue }
+        // The first round asks each scope for no more than a page: a one-word query keeps
+        // most of what it reads, and each document read costs the local database ~0.2 ms.
+        var perScope = limit + 1
+        while !open.isEmpty {
+            var candidates: [(position: String, scope: String, document: Document)] = []
+            var full: [String] = []
+            var frontier: String?
+            for scope in open {
+                var filter: Document = ["s": .string(scope), "t": Self.lookup(query)]
+                if let cursor { filter["p"] = ["$lt": .string(cursor)] }
+                let documents = try await collection.find(
+                    filter, projection: ["t": 1, "p": 1, "c": 1, "d": 1, "at": 1, "seq": 1, "r": 1], sort: ["p": -1],
+                    limit: perScope)
+                candidates += documents.compactMap { document in document["p"]?.stringValue.map { ($0, scope, document) } }
+                if documents.count == perScope, let last = candidates.last?.position {
+                    full.append(scope)
+                    frontier = max(frontier ?? last, last)
+                }
+            }
+            candidates.sort { $0.position > $1.position }
+            var next = Set(full)
+            for (position, scope, document) in candidates {
+                // Below the frontier a full scope may hold more: its scope is asked again.
+                if let frontier, position < frontier {
+                    next.insert(scope)
+                    continue
+                }
                 cursor = position
-                guard let terms = document["t"]?.arrayValue?.compactMap(\.stringValue), query.matches(terms),
-                    document["r"]?.arrayValue?.contains(.string(reader)) == true,
-                    let id = document["d"]?.stringValue, let conversation = document["c"]?.stringValue
-                else { continue }
-                let hit = Hit(
-                    documentId: id, conversation: conversation, at: Int64(document["at"]?.intValue ?? 0),
-                    seq: Int64(document["seq"]?.intValue ?? 0))
+                scanned += 1
+                guard let hit = Self.hit(document, matching: query, readBy: reader) else { continue }
                 hits.append((hit, position))
                 if hits.count > limit { return (hits.prefix(limit).map(\.hit), hits[limit - 1].position) }
             }
-            scanned += documents.count
-            if documents.count < Self.batch { return (hits.map(\.hit), nil) }
+            open = Array(next)
+            perScope = Self.batch
             // Many candidates, few matches: this page ends here and the next goes on from it.
-            if scanned >= Self.maxScanned { return (hits.map(\.hit), cursor) }
+            if !open.isEmpty, scanned >= Self.maxScanned { return (hits.map(\.hit), cursor) }
         }
+        return (hits.map(\.hit), nil)
     }
 
-    private static func oneOrAny(_ scopes: [String]) -> BSONValue {
-        scopes.count == 1 ? .string(scopes[0]) : ["$in": .array(scopes.map(BSONValue.string))]
+    /// The hit `document` is, if it matches every word and `reader` reads it.
+    private static func hit(_ document: Document, matching query: SearchQuery, readBy reader: String) -> Hit? {
+        guard let terms = document["t"]?.arrayValue?.compactMap(\.stringValue), query.matches(terms),
+            document["r"]?.arrayValue?.contains(.string(reader)) == true,
+            let id = document["d"]?.stringValue, let conversation = document["c"]?.stringValue
+        else { return nil }
+        return Hit(
+            documentId: id, conversation: conversation, at: Int64(document["at"]?.intValue ?? 0),
+            seq: Int64(document["seq"]?.intValue ?? 0))
     }
 
-    /// A word by equality; a prefix as the range of terms starting with it (`$elemMatch`, so
-    /// both bounds hold for one term of the array).
+    /// A word by equality; a prefix as the range of words starting with it. Without
+    /// `$elemMatch` the two bounds may hold for two different words of a message, so this
+    /// finds a few more candidates than it should and `matches` drops them; with it, or as
+    /// an anchored regex, the local database reads every entry of the scope (6-12 ms a
+    /// conversation at 790,000 entries, against 1.3 ms).
     private static func lookup(_ query: SearchQuery) -> BSONValue {
         if let word = query.leadingWord { return .string(word) }
-        return ["$elemMatch": ["$gte": .string(query.prefix), "$lt": .string(query.prefix + "\u{10FFFF}")]]
+        return ["$gte": .string(query.prefix), "$lt": .string(query.prefix + "\u{10FFFF}")]
     }
 }

@@ -239,6 +239,36 @@ final class HistoryStoreTests: XCTestCase {
         try await search.collection.drop()
     }
 
+    /// Pages over several conversations, merged from one query each, come out newest first
+    /// with no repeats and no gaps, whatever the page size.
+    func testSearchPagesAcrossConversationsWithoutRepeatsOrGaps() async throws {
+        var searched = HistoryStore(collection: store.collection, retention: nil)
+        let search = SearchIndex(collection: store.collection.sibling("search-paging"), retention: nil)
+        searched.search = search
+        try await searched.createIndexes()
+        var copies: [ConsumedMessage] = []
+        for (index, partner) in ["ben", "cay", "dan"].enumerated() {
+            // Conversations interleaved in time, one of them much busier than the others.
+            for number in 0..<(index == 0 ? 30 : 7) {
+                copies.append(copy("hi-\(partner)-\(number)", from: "ann", to: partner, at: UInt64(10_000 + number * 10 + index)))
+            }
+        }
+        try await searched.record(copies.compactMap(HistoryEntry.init))
+        let expected = copies.map { HistoryEntry($0)! }.sorted { SortablePosition.of($0) > SortablePosition.of($1) }.map(\.documentId)
+        let scopes = ["ben", "cay", "dan"].map { ConversationKey.direct("ann", $0).stored }
+        for limit in [1, 4, 50] {
+            var found: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await search.search(try SearchQuery("hi"), readBy: "ann", in: scopes, before: cursor, limit: limit)
+                found += page.hits.map(\.documentId)
+                cursor = page.next
+            } while cursor != nil
+            XCTAssertEqual(found, expected, "limit \(limit)")
+        }
+        try await search.collection.drop()
+    }
+
     /// Entries from before scopes (one per reader, prefix terms) become one per scope.
     func testAnOlderSearchIndexIsRewrittenPerScope() async throws {
         let collection = store.collection.sibling("search-legacy")
