@@ -136,7 +136,7 @@ struct HistoryStore: Sendable {
             _ = try await collection.bulkWrite(additions, ordered: false)
         }
         try await threads?.record(entries)
-        try await search?.record(entries)
+        try await search?.record(order.map { merged[$0]! })
     }
 
     /// `user`'s messages in whichever of `conversations` they read, `limit` of them from the

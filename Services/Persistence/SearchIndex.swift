@@ -72,40 +72,28 @@ struct SearchIndex: Sendable {
         return deleted
     }
 
-    /// Indexes `entries` (replays and repeated copies add nothing; a group message's copies
-    /// add their readers to one document per scope).
-    func record(_ entries: [HistoryEntry]) async throws {
-        var readers: [String: [String]] = [:]
-        var documents: [String: Document] = [:]
-        var order: [String] = []
-        for entry in entries {
+    /// Indexes the messages of a history batch, each with its readers as `HistoryStore`
+    /// merged them from the batch's copies (replays add nothing; a group message's copies
+    /// from a later batch add their readers).
+    func record(_ messages: [(entry: HistoryEntry, readers: [String])]) async throws {
+        var entries: [Document] = []
+        for (entry, readers) in messages {
             guard let text = entry.message.searchableText else { continue }
             let terms = SearchTerms.words(of: text)
             guard !terms.isEmpty else { continue }
             let conversation = entry.conversation.stored
             for scope in Self.scopes(of: conversation) {
-                let id = Self.entryId(of: entry.documentId, in: scope)
-                if let known = readers[id] {
-                    readers[id] = known + entry.readers.filter { !known.contains($0) }
-                    continue
-                }
-                order.append(id)
-                readers[id] = entry.readers
-                documents[id] = [
-                    "_id": .string(id), "s": .string(scope), "t": .array(terms.map(BSONValue.string)),
-                    "p": .string(SortablePosition.of(entry)), "c": .string(conversation), "d": .string(entry.documentId),
+                entries.append([
+                    "_id": .string(Self.entryId(of: entry.documentId, in: scope)), "s": .string(scope),
+                    "t": .array(terms.map(BSONValue.string)), "p": .string(SortablePosition.of(entry)),
+                    "c": .string(conversation), "d": .string(entry.documentId),
                     "at": .int64(Int64(clamping: entry.message.serverTimestamp)),
                     "seq": .int64(Int64(clamping: entry.message.acceptSequence)),
-                ]
+                    "r": .array(readers.map(BSONValue.string)),
+                ])
             }
         }
-        guard !order.isEmpty else { return }
-        try await insert(
-            order.map { id in
-                var document = documents[id]!
-                document["r"] = .array(readers[id]!.map(BSONValue.string))
-                return document
-            })
+        try await insert(entries)
     }
 
     /// Inserts new entries; for those there already (a group copy from an earlier batch, a
