@@ -41,6 +41,15 @@ final class HistoryStoreTests: XCTestCase {
         return ConsumedMessage(topic: "send-message", partition: 0, offset: offset, key: key, value: message.protobufData())
     }
 
+    /// A history over the test's collection with search on, indexes created.
+    private func searchedStore(in searchCollection: String, retention: Duration?) async throws -> (HistoryStore, SearchIndex) {
+        var searched = HistoryStore(collection: store.collection, retention: retention)
+        let search = SearchIndex(collection: store.collection.sibling(searchCollection), retention: retention)
+        searched.search = search
+        try await searched.createIndexes()
+        return (searched, search)
+    }
+
     private func allIds(of conversation: ConversationKey, for user: String, limit: Int, after: Bool = false) async throws -> [String] {
         var ids: [String] = []
         var cursor: HistoryCursor?
@@ -196,10 +205,7 @@ final class HistoryStoreTests: XCTestCase {
     }
 
     func testTheSweepDeletesSearchEntriesPastTheirRetentionInEveryScope() async throws {
-        var searched = HistoryStore(collection: store.collection, retention: .seconds(30 * 86_400))
-        let search = SearchIndex(collection: store.collection.sibling(SearchIndex.collectionName), retention: .seconds(30 * 86_400))
-        searched.search = search
-        try await searched.createIndexes()
+        let (searched, search) = try await searchedStore(in: SearchIndex.collectionName, retention: .seconds(30 * 86_400))
         let now = Date()
         let nowMilliseconds = UInt64(now.timeIntervalSince1970 * 1000)
         try await searched.record(
@@ -221,10 +227,7 @@ final class HistoryStoreTests: XCTestCase {
     /// A group message's copies come in several batches: one entry, every member a reader;
     /// only readers find it.
     func testAGroupMessageIsOneSearchEntryReadByEveryMemberItReached() async throws {
-        var searched = HistoryStore(collection: store.collection, retention: nil)
-        let search = SearchIndex(collection: store.collection.sibling("search-group"), retention: nil)
-        searched.search = search
-        try await searched.createIndexes()
+        let (searched, search) = try await searchedStore(in: "search-group", retention: nil)
         for member in ["ben", "cay"] {
             try await searched.record([copy("g-1", from: "ann", to: member, group: "g4", at: 5_000)].compactMap(HistoryEntry.init))
         }
@@ -242,10 +245,7 @@ final class HistoryStoreTests: XCTestCase {
     /// Pages over several conversations, merged from one query each, come out newest first
     /// with no repeats and no gaps, whatever the page size.
     func testSearchPagesAcrossConversationsWithoutRepeatsOrGaps() async throws {
-        var searched = HistoryStore(collection: store.collection, retention: nil)
-        let search = SearchIndex(collection: store.collection.sibling("search-paging"), retention: nil)
-        searched.search = search
-        try await searched.createIndexes()
+        let (searched, search) = try await searchedStore(in: "search-paging", retention: nil)
         var copies: [ConsumedMessage] = []
         for (index, partner) in ["ben", "cay", "dan"].enumerated() {
             // Conversations interleaved in time, one of them much busier than the others.
