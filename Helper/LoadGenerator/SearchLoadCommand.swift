@@ -40,7 +40,7 @@ struct SearchLoadCommand: AsyncParsableCommand {
         if messages > 0, seedIntoDatabase {
             let seed = SearchSeed(users: names, partners: min(partners, users - 1), wordsPerMessage: wordsPerMessage)
             let seconds = try await seed.run(
-                messages: messages, words: &words, marker: marker, into: DocumentDatabaseTarget(mongoURL: mongoUrl, name: mongoDatabase))
+                messages: messages, words: &words, marker: marker, mongoURL: mongoUrl, database: mongoDatabase)
             print(String(format: "wrote %d messages into the database in %.0f s: %.0f msg/s", messages, seconds, Double(messages) / seconds))
             let reader = seed.pair(of: messages - 1).recipient
             try await waitUntilSearchable(marker, by: reader, key: keys[reader]!)

@@ -21,9 +21,9 @@ struct SearchSeed {
 
     /// Writes `messages` messages, the last one holding `marker`; the newest is sent now,
     /// the others a millisecond apart before it. Returns the seconds it took.
-    func run(messages: Int, words: inout SearchVocabulary, marker: String, into database: DocumentDatabaseTarget) async throws -> Double {
-        let store = try DocumentStore(uri: database.mongoURL, maxConnections: 1)
-        let history = store.collection("history", in: database.name)
+    func run(messages: Int, words: inout SearchVocabulary, marker: String, mongoURL: String, database: String) async throws -> Double {
+        let store = try DocumentStore(uri: mongoURL, maxConnections: 1)
+        let history = store.collection("history", in: database)
         let members = history.sibling("history_members")
         let search = history.sibling("search_terms")
         let started = ContinuousClock.now
@@ -79,8 +79,3 @@ struct SearchSeed {
     }
 }
 
-/// Where a seed goes.
-struct DocumentDatabaseTarget {
-    let mongoURL: String
-    let name: String
-}
