@@ -38,19 +38,22 @@ final class PushEndToEndTests: XCTestCase {
         let bob = TestStack.uniqueName("bob")
         let aliceKey = try await TestStack.login(alice, device: "phone")
         let tokens = ["push-\(bob)-phone", "push-\(bob)-tablet"]
-        _ = try await TestStack.login(bob, device: "phone", notificationToken: tokens[0])
-        _ = try await TestStack.login(bob, device: "tablet", notificationToken: tokens[1])
 
         try await FakeGoogle.serve { google in
             let service = try await PushProcess.start(google: google, database: TestStack.uniqueName("push-e2e"))
             do {
-                // This instance's new consumer group starts at the oldest record of the stack's
-                // shared topics and reads logins and offline messages side by side. A message
-                // handled before bob's logins finds no device to push to, so wait until this
-                // instance has registered both (a full run once lost that race). In a passing
-                // full run that took 0.13 s and a dozen logins, but one full run waited over
-                // 120 s for a reason not found yet: how long it took is printed, and the
-                // instance's output when the test fails.
+                // Bob logs in only once this instance's consumer group holds `new-login`: the
+                // stack's broker-purger deletes records every existing group has read (each
+                // second), so logins made before the group existed could be gone before it
+                // read them (two full runs waited 120 and 300 s for logins already purged).
+                try await eventually(timeout: .seconds(60), "the instance to be assigned new-login") {
+                    service.output.contains(#""message":"partitions assigned""#) && service.output.contains("new-login[0]")
+                }
+                _ = try await TestStack.login(bob, device: "phone", notificationToken: tokens[0])
+                _ = try await TestStack.login(bob, device: "tablet", notificationToken: tokens[1])
+                // A message handled before bob's logins finds no device to push to, so wait
+                // until this instance has registered both. How long it took is printed, and
+                // the instance's output when the test fails.
                 let started = ContinuousClock.now
                 try await eventually(timeout: .seconds(300), "the instance to register bob's devices") {
                     let registered = service.output.split(separator: "\n").filter {
